@@ -1,0 +1,157 @@
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import type { Config } from './config.ts';
+import { createAppState, type AppState, type AppStateOptions } from './appState.ts';
+import { createApp } from './http/app.ts';
+import { healthRouter } from './http/routes/health/router.ts';
+import { adminRouter } from './http/routes/admin/router.ts';
+import { mongoEventRecorder } from './events/eventRecorder.ts';
+import type { EventRecorder } from './events/eventTypes.ts';
+import type { SocketFactory } from './whatsapp/socket.ts';
+import { createWebhookEngine, type WebhookEngine, type WebhookTuning } from './webhooks/webhookEngine.ts';
+import { webhooksRouter } from './http/routes/webhooks/router.ts';
+import type { SessionGateway, SocketEventSink } from './sessions/sessionGateway.ts';
+import { createMessaging } from './messages/messaging.ts';
+import type { InboundPipelineOptions } from './messages/inboundPipeline.ts';
+import { baileysSocketFactory } from './whatsapp/baileysSocket.ts';
+import { createRedis } from './infra/redis.ts';
+import { mongoAuthStateStore } from './sessions/authStateStore.ts';
+import { redisSessionLeases } from './sessions/sessionLease.ts';
+import { redisQrStore } from './sessions/qrStore.ts';
+import { redisSessionUpdates } from './sessions/sessionUpdates.ts';
+import { redisOwnerRpc } from './sessions/ownerRpc.ts';
+import { pairingLinks } from './sessions/pairingLinks.ts';
+import { createSessionManager, type SessionManager } from './sessions/sessionManager.ts';
+import type { BackoffSchedule } from './sessions/reconnectPolicy.ts';
+import { sessionMetrics } from './sessions/sessionMetrics.ts';
+import { eventStreams } from './http/routes/sessions/sessionEventStream.ts';
+import { sessionsRouter } from './http/routes/sessions/router.ts';
+import { pairingRouter } from './http/routes/pairing/router.ts';
+import { sandboxActions, sandboxRouter } from './http/routes/sandbox/router.ts';
+
+/**
+ * The composition root: builds the application state once, then every feature from it, in the
+ * order data flows (socket → session → store → outbox → delivery), and the API over them.
+ */
+export interface BridgeOptions extends AppStateOptions {
+  /** The WhatsApp socket implementation (Baileys by default; tests pass a fake). */
+  socketFactory?: SocketFactory;
+  /** Listeners attached to every session socket (messages, contacts); more via bridge.registerSink(). */
+  sinks?: SocketEventSink[];
+  /** Reconnect backoff and its jitter source (tests shorten it; defaults: 2 s base, 2 min cap). */
+  reconnect?: { backoff?: BackoffSchedule; random?: () => number };
+  /** Extra routers (tests). */
+  extraRouters?: (state: AppState) => Router[];
+  /** Webhook delivery knobs that are not public configuration (tests and benchmarks shorten them). */
+  webhooks?: Partial<WebhookTuning>;
+  /** Sends through live sessions (the session manager's; tests pass a fake). */
+  sessionGateway?: SessionGateway;
+  /** Tuning of the inbound write path (tests shorten its timeouts). */
+  inbound?: InboundPipelineOptions;
+}
+
+export interface Bridge {
+  state: AppState;
+  events: EventRecorder;
+  app: Koa;
+  webhooks: WebhookEngine;
+  /** The feature sinks (messages, contacts) attached to every session socket. */
+  sinks: SocketEventSink[];
+  /** Inbound writes waiting in the retry queue. */
+  messagingBacklog(): Promise<number>;
+  /** The sessions: lifecycle, and the SessionGateway (sendMessage) that reaches the owning instance. */
+  sessions: SessionManager;
+  /** Attaches a sink to every socket created from now on (call before start()). */
+  registerSink(sink: SocketEventSink): void;
+  /** Starts background work (session restore, workers). The HTTP server is started by the caller. */
+  start(): Promise<void>;
+  /** Stops background work and closes connections. */
+  close(): Promise<void>;
+}
+
+export async function createBridge(config: Config, options: BridgeOptions = {}): Promise<Bridge> {
+  // Sandbox mode: the simulator is loaded only now, so production code never depends on it.
+  const sandbox = config.waSandbox
+    ? await (await import('./simulator/sandboxSimulator.ts')).startSandboxSimulator({ port: config.waSandboxPort, stateFile: config.waSandboxStateFile })
+    : undefined;
+  if (sandbox) config = { ...config, waWebSocketUrl: sandbox.webSocketUrl };
+  const state = await createAppState(config, options).catch(async (error: unknown) => {
+    await sandbox?.stop();
+    throw error;
+  });
+  if (sandbox) {
+    state.onClose(() => sandbox.stop());
+    state.log.warn(
+      { webSocketUrl: sandbox.webSocketUrl, controlUrl: sandbox.controlUrl },
+      `SANDBOX MODE: sessions connect to the built-in WhatsApp simulator, not to WhatsApp; control API at ${sandbox.controlUrl}`,
+    );
+  }
+  const events = mongoEventRecorder(state.models, state.log);
+  const webhooks = createWebhookEngine(state, events, options.webhooks);
+  state.onClose(() => webhooks.close());
+
+  // Messaging is built before the sessions so that it closes after them: the sockets' last
+  // events still reach its sink.
+  const messaging = createMessaging(state, events, { sessionGateway: () => options.sessionGateway ?? sessions, inbound: options.inbound });
+  const sinks: SocketEventSink[] = [messaging.sink];
+
+  const { keyPrefix, log } = state;
+  const updates = redisSessionUpdates(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, log);
+  state.onClose(() => updates.close());
+  const rpc = redisOwnerRpc(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, config.instanceId, log);
+  state.onClose(() => rpc.close());
+  const sessions = createSessionManager({
+    models: state.models,
+    log,
+    events,
+    socketFactory: options.socketFactory ?? baileysSocketFactory,
+    authStore: mongoAuthStateStore(state.models, state.secrets),
+    leases: redisSessionLeases(state.redis, keyPrefix, config.instanceId, config.sessionLeaseMs),
+    qr: redisQrStore(state.redis, keyPrefix),
+    updates,
+    rpc,
+    instanceId: config.instanceId,
+    leaseMs: config.sessionLeaseMs,
+    maxSessions: config.maxSessionsPerInstance,
+    waWebSocketUrl: config.waWebSocketUrl,
+    metrics: sessionMetrics(state.metrics.registry),
+    backoff: options.reconnect?.backoff,
+    random: options.reconnect?.random,
+  });
+  for (const sink of [...sinks, ...(options.sinks ?? [])]) sessions.registerSink(sink);
+  const streams = eventStreams(sessions);
+  state.onClose(() => streams.closeAll());
+  // Sockets end before the streams and Redis subscribers they feed.
+  state.onClose(() => sessions.close());
+  const links = pairingLinks(config.encryptionKey, config.publicUrl);
+
+  const sandboxScan = sandbox ? sandboxActions(sessions, sandbox.simulator) : undefined;
+  const routers: Router[] = [
+    healthRouter(state),
+    adminRouter(state),
+    sessionsRouter(state, { manager: sessions, streams, links }),
+    pairingRouter({ manager: sessions, streams, links, sandbox: sandboxScan }),
+    ...(sandbox ? [sandboxRouter(state, sessions, sandbox.simulator)] : []),
+    webhooksRouter(state, webhooks),
+    ...messaging.routers(),
+    ...(options.extraRouters?.(state) ?? []),
+  ];
+  const app = createApp(state, routers);
+
+  return {
+    state,
+    events,
+    app,
+    webhooks,
+    sinks,
+    messagingBacklog: () => messaging.pipeline.backlog(),
+    sessions,
+    registerSink: (sink) => sessions.registerSink(sink),
+    async start() {
+      webhooks.start();
+      messaging.start();
+      await sessions.startBackground();
+    },
+    close: () => state.close(),
+  };
+}

@@ -1,0 +1,136 @@
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Parses "5s,5m,30m,2h" into milliseconds. */
+export function parseDurationList(value: string): number[] {
+  return value.split(',').map((part) => parseDuration(part.trim()));
+}
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (!match) throw new Error(`"${value}" is not a duration like 500ms, 5s, 5m or 2h`);
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .default('mongodb://127.0.0.1:27017/whatsapp-bridge'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('wab'),
+  BRIDGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  BRIDGE_ENCRYPTION_KEY: z
+    .string({ error: 'is required (32 random bytes, base64; e.g. `openssl rand -base64 32`)' })
+    .refine((v) => Buffer.from(v, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(v), {
+      message: 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    }),
+  INSTANCE_ID: z.string().min(1).optional(),
+  SESSION_LEASE_MS: positiveInt(30_000).pipe(z.number().min(1_000)),
+  MAX_SESSIONS_PER_INSTANCE: positiveInt(500),
+  WEBHOOK_TIMEOUT_MS: positiveInt(15_000),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,5m,30m,2h,5h,10h,10h')
+    .transform((value, ctx) => {
+      try {
+        return parseDurationList(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
+  WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  WA_SANDBOX: booleanFlag,
+  WA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(3099),
+  WA_SANDBOX_ALLOW_IN_PRODUCTION: booleanFlag,
+  WA_SANDBOX_STATE_FILE: z.string().min(1).optional(),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+});
+
+export interface Config {
+  port: number;
+  publicUrl: string;
+  mongodbUri: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  adminKey: string | undefined;
+  encryptionKey: Buffer;
+  instanceId: string;
+  sessionLeaseMs: number;
+  maxSessionsPerInstance: number;
+  webhookTimeoutMs: number;
+  webhookRetrySchedule: number[];
+  webhookAllowPrivateNetworks: boolean;
+  waWebSocketUrl: string | undefined;
+  waSandbox: boolean;
+  /** Port of the sandbox simulator (WhatsApp socket and control API); 0 picks a free one. */
+  waSandboxPort: number;
+  /** Where the sandbox simulator keeps its phones, contacts and linked devices across restarts. */
+  waSandboxStateFile: string;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration; throws a ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'configuration');
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}`);
+  }
+  const c = parsed.data;
+  // The sandbox fakes WhatsApp and trusts the simulator's certificate root: never by accident in production.
+  if (c.WA_SANDBOX && c.NODE_ENV === 'production' && !c.WA_SANDBOX_ALLOW_IN_PRODUCTION) {
+    throw new ConfigError(
+      'Invalid configuration: WA_SANDBOX must not be true when NODE_ENV=production (set WA_SANDBOX_ALLOW_IN_PRODUCTION=true if you really mean it)',
+    );
+  }
+  if (c.WA_SANDBOX && c.WA_WEBSOCKET_URL) {
+    throw new ConfigError('Invalid configuration: WA_WEBSOCKET_URL cannot be combined with WA_SANDBOX=true (the sandbox points sessions at its own simulator)');
+  }
+  return {
+    port: c.PORT,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    mongodbUri: c.MONGODB_URI,
+    redisUrl: c.REDIS_URL,
+    redisKeyPrefix: c.REDIS_KEY_PREFIX,
+    adminKey: c.BRIDGE_ADMIN_KEY,
+    encryptionKey: Buffer.from(c.BRIDGE_ENCRYPTION_KEY, 'base64'),
+    instanceId: c.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    sessionLeaseMs: c.SESSION_LEASE_MS,
+    maxSessionsPerInstance: c.MAX_SESSIONS_PER_INSTANCE,
+    webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
+    webhookRetrySchedule: c.WEBHOOK_RETRY_SCHEDULE,
+    webhookAllowPrivateNetworks: c.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    waWebSocketUrl: c.WA_WEBSOCKET_URL,
+    waSandbox: c.WA_SANDBOX,
+    waSandboxPort: c.WA_SANDBOX_PORT,
+    waSandboxStateFile: c.WA_SANDBOX_STATE_FILE ?? join(homedir(), '.cache', 'whatsapp-bridge', 'sandbox-state.json'),
+    logLevel: c.LOG_LEVEL,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,55 @@
+import type { Models } from '../models/index.ts';
+import type { ContactDoc } from '../models/contact.ts';
+import { decodeCursor, encodeCursor } from '../http/pageCursor.ts';
+
+export interface ContactView {
+  id: string;
+  session: string;
+  jid: string;
+  name: string | null;
+  notify: string | null;
+  verifiedName: string | null;
+  phoneNumber: string | null;
+  lid: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function contactView(doc: ContactDoc): ContactView {
+  return {
+    id: doc._id,
+    session: doc.session,
+    jid: doc.jid,
+    name: doc.name ?? null,
+    notify: doc.notify ?? null,
+    verifiedName: doc.verifiedName ?? null,
+    phoneNumber: doc.phoneNumber ?? null,
+    lid: doc.lid ?? null,
+    createdAt: new Date(doc.createdAt).toISOString(),
+    updatedAt: new Date(doc.updatedAt).toISOString(),
+  };
+}
+
+function isContactCursor(value: unknown): value is { i: string } {
+  const v = value as { i?: unknown } | null;
+  return !!v && typeof v === 'object' && typeof v.i === 'string' && /^ct_[0-9a-f]{24}$/.test(v.i);
+}
+
+/** Contacts of one organization in a stable order (their ids), cursor paged. */
+export function contactQuery(models: Models) {
+  return {
+    async list(organizationId: string, options: { session?: string; limit: number; cursor?: string }) {
+      const filter: Record<string, unknown> = { organizationId };
+      if (options.session) filter.session = options.session;
+      if (options.cursor) filter._id = { $gt: decodeCursor(options.cursor, isContactCursor).i };
+      const docs = await models.Contact.find(filter).sort({ _id: 1 }).limit(options.limit + 1).maxTimeMS(15_000).lean<ContactDoc[]>();
+      const hasMore = docs.length > options.limit;
+      const page = hasMore ? docs.slice(0, options.limit) : docs;
+      const last = page[page.length - 1];
+      return {
+        data: page.map(contactView),
+        pagination: { limit: options.limit, nextCursor: hasMore && last ? encodeCursor({ i: last._id }) : null, hasMore },
+      };
+    },
+  };
+}

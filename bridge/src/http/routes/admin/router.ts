@@ -1,0 +1,32 @@
+import Router from '@koa/router';
+import type { AppState } from '../../../appState.ts';
+import { apiKeyService } from '../../../services/apiKeyService.ts';
+import { authenticate, requireAdmin } from '../../middleware/auth.ts';
+import { bodyOf } from '../../validate.ts';
+import { createApiKeyBody, createOrganizationBody } from './schemas.ts';
+
+/** Organizations and their API keys; admin key only. */
+export function adminRouter(state: AppState): Router {
+  const keys = apiKeyService(state.models);
+  const router = new Router({ prefix: '/v1/admin' });
+  router.use(authenticate(keys, state.config.adminKey), requireAdmin());
+
+  router.post('/organizations', async (ctx) => {
+    const { name } = bodyOf(ctx, createOrganizationBody);
+    ctx.status = 201;
+    ctx.body = await keys.createOrganization(name);
+  });
+
+  router.post('/organizations/:id/api-keys', async (ctx) => {
+    const { name } = bodyOf(ctx, createApiKeyBody);
+    ctx.status = 201;
+    ctx.body = await keys.issueKey(ctx.params.id, name);
+  });
+
+  router.delete('/api-keys/:id', async (ctx) => {
+    await keys.revokeKey(ctx.params.id);
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,35 @@
+import Router from '@koa/router';
+import type { AppState } from '../../../appState.ts';
+import { apiKeyService } from '../../../services/apiKeyService.ts';
+import type { MessageQuery } from '../../../messages/messageQuery.ts';
+import type { MessageSender } from '../../../messages/messageSender.ts';
+import { authenticate, organizationOf, requireOrganization } from '../../middleware/auth.ts';
+import { bodyOf, queryOf } from '../../validate.ts';
+import { idempotencyKey, listMessagesQuery, sendMessageBody, sessionName } from './schemas.ts';
+
+/** Sending (POST /v1/sessions/:name/messages) and lookup (GET /v1/messages, /v1/messages/:id). */
+export function messagesRouter(state: AppState, sender: MessageSender, query: MessageQuery): Router {
+  const router = new Router();
+  const auth = [authenticate(apiKeyService(state.models), state.config.adminKey), requireOrganization()];
+
+  router.post('/v1/sessions/:name/messages', ...auth, async (ctx) => {
+    const session = sessionName.parse(ctx.params.name);
+    const body = bodyOf(ctx, sendMessageBody);
+    const key = ctx.get('idempotency-key');
+    const result = await sender.send({ organizationId: organizationOf(ctx), session, body, idempotencyKey: key ? idempotencyKey.parse(key) : undefined });
+    ctx.status = result.status;
+    ctx.body = result.body;
+  });
+
+  router.get('/v1/messages', ...auth, async (ctx) => {
+    const { limit, cursor, page, ...filters } = queryOf(ctx, listMessagesQuery);
+    const organizationId = organizationOf(ctx);
+    ctx.body = page ? await query.byPage(organizationId, filters, limit, page) : await query.byCursor(organizationId, filters, limit, cursor);
+  });
+
+  router.get('/v1/messages/:id', ...auth, async (ctx) => {
+    ctx.body = await query.byId(organizationOf(ctx), ctx.params.id);
+  });
+
+  return router;
+}

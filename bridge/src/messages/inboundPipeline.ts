@@ -1,0 +1,224 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../infra/logger.ts';
+import { withDeadline } from '../infra/deadline.ts';
+import { isOutage } from '../infra/outage.ts';
+import type { MessageDoc } from '../models/message.ts';
+import type { ContactStore, ContactUpdate } from '../contacts/contactStore.ts';
+import type { MessageStore, StatusChange } from './messageStore.ts';
+import { jobIdOf, reviveJob, type InboundJob } from './inboundJob.ts';
+
+export interface InboundPipelineOptions {
+  /** A direct write slower than this goes to the retry queue instead (default 3 s). */
+  writeTimeoutMs?: number;
+  /** How long a status update for a message not (yet) stored keeps being retried: attempts × backoff. */
+  statusAttempts?: number;
+  /** Backoff of retried jobs, doubling from baseMs up to maxMs (default 500 ms … 30 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface InboundPipelineDeps {
+  store: MessageStore;
+  contacts: ContactStore;
+  log: Logger;
+  /** BullMQ connections (maxRetriesPerRequest: null). */
+  queueConnection: Redis;
+  workerConnection: Redis;
+  keyPrefix: string;
+}
+
+const QUEUE_NAME = 'inbound-writes';
+/** After a failed direct write, skip straight to the queue for this long (no pile-up of slow writes). */
+const SUSPECT_MS = 1_000;
+const STRANDED_LIMIT = 100_000;
+
+class MessageNotStoredYet extends Error {}
+
+/**
+ * The inbound write path: write to MongoDB directly; when that fails or is too slow, put the
+ * write on a durable BullMQ queue that retries it until MongoDB is back. Every write is
+ * idempotent, so a direct write that finishes late and its queued copy do not duplicate anything.
+ * Only if Redis is down too are writes held in memory (retried every second) — the one window
+ * where a crash loses them.
+ */
+export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipelineOptions = {}) {
+  const writeTimeoutMs = options.writeTimeoutMs ?? 3_000;
+  const statusAttempts = options.statusAttempts ?? 20;
+  const retryBaseMs = options.retryBaseMs ?? 500;
+  const retryMaxMs = options.retryMaxMs ?? 30_000;
+  const { log } = deps;
+  const queue = new Queue<InboundJob>(QUEUE_NAME, { connection: deps.queueConnection, prefix: deps.keyPrefix });
+  queue.on('error', (err) => log.warn({ err }, 'inbound queue error'));
+  let worker: Worker<InboundJob> | undefined;
+  let suspectUntil = 0;
+  let stranded: InboundJob[] = [];
+  let strandedTimer: NodeJS.Timeout | undefined;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function run(job: InboundJob): Promise<void> {
+    switch (job.kind) {
+      case 'message':
+        await deps.store.writeMessages([job.doc]);
+        return;
+      case 'status': {
+        const outcome = await deps.store.applyStatus(job.change);
+        // The receipt may overtake its message (still queued, or not delivered yet).
+        if (outcome === 'missing') throw new MessageNotStoredYet(`message ${job.change.messageId} is not stored yet`);
+        return;
+      }
+      case 'contacts':
+        await deps.contacts.upsertContacts(job.organizationId, job.session, job.contacts);
+        return;
+    }
+  }
+
+  function jobOptions(job: InboundJob) {
+    return {
+      jobId: jobIdOf(job),
+      attempts: job.kind === 'status' ? statusAttempts : 50,
+      backoff: { type: 'capped' },
+      removeOnComplete: true,
+      removeOnFail: { count: 10_000 },
+    };
+  }
+
+  async function enqueue(jobs: InboundJob[]): Promise<void> {
+    try {
+      await withDeadline(queue.addBulk(jobs.map((data) => ({ name: data.kind, data, opts: jobOptions(data) }))), 5_000, 'Redis (retry queue)');
+      log.warn({ count: jobs.length }, 'writes queued for retry');
+    } catch (err) {
+      log.error({ err, count: jobs.length }, 'MongoDB and the retry queue are both unavailable; holding writes in memory');
+      stranded.push(...jobs);
+      if (stranded.length > STRANDED_LIMIT) {
+        const dropped = stranded.splice(0, stranded.length - STRANDED_LIMIT);
+        log.error({ dropped: dropped.length }, 'in-memory write buffer full; oldest writes dropped');
+      }
+      strandedTimer ??= setInterval(() => void drainStranded(), 1_000);
+      strandedTimer.unref();
+    }
+  }
+
+  async function drainStranded(): Promise<void> {
+    if (stranded.length === 0) return;
+    const batch = stranded;
+    stranded = [];
+    // Queue them (which needs only Redis); the worker writes them when MongoDB answers.
+    await enqueue(batch);
+    if (stranded.length === 0 && strandedTimer) {
+      clearInterval(strandedTimer);
+      strandedTimer = undefined;
+    }
+  }
+
+  /** Direct write, else the queue. Never throws. */
+  async function submit(direct: () => Promise<void>, jobs: () => InboundJob[]): Promise<void> {
+    if (Date.now() >= suspectUntil) {
+      try {
+        await withDeadline(direct(), writeTimeoutMs, 'MongoDB (inbound write)');
+        return;
+      } catch (err) {
+        if (isOutage(err)) suspectUntil = Date.now() + SUSPECT_MS;
+        log.warn({ err }, 'direct write failed; queueing it for retry');
+      }
+    }
+    await enqueue(jobs());
+  }
+
+  function track(work: Promise<void>): Promise<void> {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    return work;
+  }
+
+  function backoff(attemptsMade: number): number {
+    const delay = Math.min(retryBaseMs * 2 ** Math.max(0, attemptsMade - 1), retryMaxMs);
+    return Math.round(delay / 2 + Math.random() * (delay / 2));
+  }
+
+  return {
+    /** Stores a batch of normalised messages (with their events), or queues them. */
+    messages(docs: MessageDoc[]): Promise<void> {
+      if (docs.length === 0) return Promise.resolve();
+      return track(submit(() => deps.store.writeMessages(docs), () => docs.map((doc) => ({ kind: 'message' as const, doc }))));
+    },
+
+    status(changes: StatusChange[]): Promise<void> {
+      if (changes.length === 0) return Promise.resolve();
+      return track(
+        submit(
+          async () => {
+            const missing: StatusChange[] = [];
+            for (const change of changes) {
+              if ((await deps.store.applyStatus(change)) === 'missing') missing.push(change);
+            }
+            if (missing.length) await enqueue(missing.map((change) => ({ kind: 'status' as const, change })));
+          },
+          () => changes.map((change) => ({ kind: 'status' as const, change })),
+        ),
+      );
+    },
+
+    contacts(organizationId: string, session: string, contacts: ContactUpdate[]): Promise<void> {
+      if (contacts.length === 0) return Promise.resolve();
+      return track(
+        submit(
+          () => deps.contacts.upsertContacts(organizationId, session, contacts),
+          () => [{ kind: 'contacts' as const, organizationId, session, contacts }],
+        ),
+      );
+    },
+
+    /** Starts the worker that drains the retry queue. */
+    start(): void {
+      if (worker) return;
+      let outageDelay = 200;
+      const processor = async (job: Job<InboundJob>): Promise<void> => {
+        try {
+          await withDeadline(run(reviveJob(job.data)), Math.max(writeTimeoutMs * 3, 15_000), 'MongoDB (queued write)');
+          outageDelay = 200;
+        } catch (err) {
+          if (isOutage(err) && worker) {
+            // MongoDB is still away: pause the whole worker instead of burning this job's attempts.
+            await worker.rateLimit(outageDelay);
+            outageDelay = Math.min(outageDelay * 2, 5_000);
+            throw Worker.RateLimitError();
+          }
+          const level = err instanceof MessageNotStoredYet ? 'debug' : 'warn';
+          log[level]({ err, jobId: job.id, kind: job.data.kind, attempt: job.attemptsMade + 1 }, 'queued write failed; will retry');
+          throw err;
+        }
+      };
+      worker = new Worker<InboundJob>(QUEUE_NAME, processor, {
+        connection: deps.workerConnection,
+        prefix: deps.keyPrefix,
+        // Writes are small and MongoDB is the bottleneck; more parallel writers only add contention.
+        concurrency: 4,
+        settings: { backoffStrategy: (attemptsMade: number) => backoff(attemptsMade) },
+      });
+      worker.on('error', (err) => log.warn({ err }, 'inbound worker error'));
+      worker.on('failed', (job, err) => {
+        if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+        // A receipt for a message this bridge never saw (sent before pairing, say) is expected to expire.
+        if (err instanceof MessageNotStoredYet || job.data.kind === 'status') log.info({ jobId: job.id }, 'status update for an unknown message dropped');
+        else log.error({ err, jobId: job.id, kind: job.data.kind }, 'queued write gave up');
+      });
+    },
+
+    /** Jobs waiting or delayed in the retry queue (for tests and metrics). */
+    async backlog(): Promise<number> {
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'waiting-children');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([...inFlight]);
+      if (strandedTimer) clearInterval(strandedTimer);
+      if (stranded.length) log.error({ count: stranded.length }, 'closing with writes held in memory (MongoDB and Redis were down)');
+      await worker?.close().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+    },
+  };
+}
+
+export type InboundPipeline = ReturnType<typeof inboundPipeline>;

@@ -1,0 +1,183 @@
+import type { mongo } from 'mongoose';
+import { generateMessageIDV2, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage } from '@whiskeysockets/baileys';
+import type { Models } from '../models/index.ts';
+import type { MessageDoc } from '../models/message.ts';
+import type { EventRecorder } from '../events/eventTypes.ts';
+import type { SessionGateway } from '../sessions/sessionGateway.ts';
+import type { Logger } from '../infra/logger.ts';
+import { TimeoutError, withDeadline } from '../infra/deadline.ts';
+import { ApiError, serviceUnavailable } from '../http/errors.ts';
+import type { SendMessageBody } from '../http/routes/messages/schemas.ts';
+import { storedMessageId } from './messageKey.ts';
+import { statusRank } from './messageStatus.ts';
+import type { MessageStore } from './messageStore.ts';
+import { messageView } from './messageView.ts';
+import { recipientJid } from './recipient.ts';
+import { loadMedia, type MediaFetchOptions } from './outboundMedia.ts';
+import type { IdempotencyKeys, StoredResponse } from './idempotency.ts';
+
+export interface SendRequest {
+  organizationId: string;
+  session: string;
+  body: SendMessageBody;
+  idempotencyKey?: string;
+}
+
+export interface MessageSenderDeps {
+  models: Models;
+  store: MessageStore;
+  events: EventRecorder;
+  idempotency: IdempotencyKeys;
+  gateway: () => SessionGateway | undefined;
+  log: Logger;
+  media: MediaFetchOptions;
+  /** How long WhatsApp may take to accept a message (media uploads included). */
+  sendTimeoutMs?: number;
+}
+
+type Prepared = { content: AnyMessageContent; stored: Pick<MessageDoc, 'type' | 'text' | 'media' | 'location' | 'reaction'> };
+
+const NO_CONTENT = { text: null, media: null, location: null, reaction: null } as const;
+
+/** Sends through the session gateway; the message is stored first (pending), then marked sent. */
+export function messageSender(deps: MessageSenderDeps) {
+  const { models, store, events, log } = deps;
+  const sendTimeoutMs = deps.sendTimeoutMs ?? 60_000;
+
+  async function storedKeyOf(organizationId: string, session: string, chat: string, messageId: string) {
+    const doc = await models.Message.findOne({ organizationId, session, chat, messageId }, { fromMe: 1, from: 1, text: 1 }).maxTimeMS(5_000).lean<Pick<MessageDoc, 'fromMe' | 'from' | 'text'>>();
+    return {
+      key: { remoteJid: chat, id: messageId, fromMe: doc?.fromMe ?? false, ...(doc?.from && doc.from !== chat ? { participant: doc.from } : {}) },
+      text: doc?.text ?? '',
+    };
+  }
+
+  async function prepare(req: SendRequest, jid: string): Promise<Prepared> {
+    const b = req.body;
+    if (b.text !== undefined) return { content: { text: b.text }, stored: { ...NO_CONTENT, type: 'text', text: b.text } };
+    if (b.location) {
+      const { latitude, longitude, name, address } = b.location;
+      return {
+        content: { location: { degreesLatitude: latitude, degreesLongitude: longitude, name, address } },
+        stored: { ...NO_CONTENT, type: 'location', location: { latitude, longitude, name: name ?? null, address: address ?? null } },
+      };
+    }
+    if (b.reaction) {
+      const target = await storedKeyOf(req.organizationId, req.session, jid, b.reaction.messageId);
+      return {
+        content: { react: { text: b.reaction.emoji, key: target.key } },
+        stored: { ...NO_CONTENT, type: 'reaction', text: b.reaction.emoji, reaction: { messageId: b.reaction.messageId, emoji: b.reaction.emoji } },
+      };
+    }
+    const kind = b.image ? 'image' : b.video ? 'video' : b.audio ? 'audio' : 'document';
+    const spec = (b.image ?? b.video ?? b.audio ?? b.document)!;
+    const buffer = await loadMedia(spec, deps.media);
+    const caption = kind === 'audio' ? undefined : spec.caption;
+    const media = { mimetype: spec.mimetype, fileName: spec.filename ?? null, size: buffer.length, caption: caption ?? null, seconds: null, width: null, height: null };
+    const ptt = kind === 'audio' && b.audio?.ptt === true;
+    const content: AnyMessageContent =
+      kind === 'image'
+        ? { image: buffer, mimetype: spec.mimetype, caption }
+        : kind === 'video'
+          ? { video: buffer, mimetype: spec.mimetype, caption }
+          : kind === 'audio'
+            ? { audio: buffer, mimetype: spec.mimetype, ptt }
+            : { document: buffer, mimetype: spec.mimetype, fileName: spec.filename ?? 'file', caption };
+    return { content, stored: { ...NO_CONTENT, type: ptt ? 'voice' : kind, text: caption ?? null, media } };
+  }
+
+  async function markSent(doc: MessageDoc): Promise<MessageDoc> {
+    const sentRank = statusRank('sent');
+    const updated = await (models.Message.collection as unknown as mongo.Collection<MessageDoc>).findOneAndUpdate(
+      { _id: doc._id, statusRank: { $lt: sentRank } },
+      { $set: { status: 'sent', statusRank: sentRank } },
+      { returnDocument: 'after' },
+    );
+    // Null when a receipt already moved it further: read what is stored.
+    const current = (updated as MessageDoc | null) ?? (await models.Message.findOne({ _id: doc._id }).lean<MessageDoc>()) ?? doc;
+    await events.record({
+      organizationId: doc.organizationId,
+      type: 'message.sent',
+      session: doc.session,
+      data: { ...messageView(current) },
+      dedupeKey: `message.sent:${doc._id}`,
+    });
+    return current;
+  }
+
+  async function deliver(req: SendRequest, gateway: SessionGateway, jid: string): Promise<StoredResponse> {
+    const prepared = await prepare(req, jid);
+    const messageId = generateMessageIDV2();
+    const key = { organizationId: req.organizationId, session: req.session, chat: jid, messageId, fromMe: true };
+    const now = new Date();
+    const doc: MessageDoc = {
+      _id: storedMessageId(key),
+      ...key,
+      from: null,
+      pushName: null,
+      direction: 'out',
+      ...prepared.stored,
+      rawType: null,
+      contacts: null,
+      quotedMessageId: req.body.quotedMessageId ?? null,
+      status: 'pending',
+      statusRank: statusRank('pending'),
+      timestamp: now,
+      createdAt: now,
+    };
+    const options: MiscMessageGenerationOptions & { messageId: string } = { messageId };
+    if (req.body.quotedMessageId) {
+      const quoted = await storedKeyOf(req.organizationId, req.session, jid, req.body.quotedMessageId);
+      options.quoted = { key: quoted.key, message: { conversation: quoted.text } } as WAMessage;
+    }
+    // Stored before sending: the socket echoes the sent message (messages.upsert) at once, and
+    // that echo must find this document rather than create a second one.
+    await store.insertOutbound(doc);
+    let sent: WAMessage;
+    try {
+      sent = await withDeadline(gateway.sendMessage(req.organizationId, req.session, jid, prepared.content, options), sendTimeoutMs, 'WhatsApp (send)');
+    } catch (error) {
+      if (error instanceof ApiError) {
+        // The gateway refused (unknown or disconnected session): nothing went out.
+        await models.Message.deleteOne({ _id: doc._id, status: 'pending' });
+        throw error;
+      }
+      if (error instanceof TimeoutError) {
+        // It may still go out; receipts move the status when it does.
+        log.warn({ session: req.session, id: doc._id }, 'send did not complete in time; left pending');
+        return { status: 202, body: { id: doc._id, messageId, status: 'pending' } };
+      }
+      log.warn({ err: error, session: req.session, id: doc._id }, 'send failed');
+      await store.applyStatus({ ...key, status: 'error' });
+      return {
+        status: 502,
+        body: { error: { code: 'send_failed', message: `WhatsApp did not accept the message: ${(error as Error).message ?? 'unknown error'}`, details: { id: doc._id } } },
+      };
+    }
+    if (sent?.key?.id && sent.key.id !== messageId) log.warn({ expected: messageId, got: sent.key.id }, 'socket replaced the message id');
+    const current = await markSent(doc);
+    return { status: 202, body: { id: doc._id, messageId, status: current.status } };
+  }
+
+  return {
+    async send(req: SendRequest): Promise<StoredResponse> {
+      const jid = recipientJid(req.body.to);
+      const gateway = deps.gateway();
+      if (!gateway) throw serviceUnavailable('sessions_unavailable', 'Sessions are not available on this bridge.');
+      if (!req.idempotencyKey) return deliver(req, gateway, jid);
+      const claim = await deps.idempotency.claim({ organizationId: req.organizationId, session: req.session, key: req.idempotencyKey }, req.body);
+      if (claim.kind === 'replay') return claim.response;
+      let response: StoredResponse;
+      try {
+        response = await deliver(req, gateway, jid);
+      } catch (error) {
+        await claim.release().catch((err: unknown) => log.warn({ err }, 'could not release an idempotency key'));
+        throw error;
+      }
+      await claim.complete(response);
+      return response;
+    },
+  };
+}
+
+export type MessageSender = ReturnType<typeof messageSender>;

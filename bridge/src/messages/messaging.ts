@@ -1,0 +1,76 @@
+import type Router from '@koa/router';
+import type { AppState } from '../appState.ts';
+import type { EventRecorder } from '../events/eventTypes.ts';
+import type { SessionGateway, SocketEventSink } from '../sessions/sessionGateway.ts';
+import { createRedis } from '../infra/redis.ts';
+import { contactStore } from '../contacts/contactStore.ts';
+import { messagesRouter } from '../http/routes/messages/router.ts';
+import { contactsRouter } from '../http/routes/contacts/router.ts';
+import { messageStore } from './messageStore.ts';
+import { inboundPipeline, type InboundPipelineOptions } from './inboundPipeline.ts';
+import { messageSink } from './messageSink.ts';
+import { messageSender } from './messageSender.ts';
+import { messageQuery } from './messageQuery.ts';
+import { idempotencyKeys } from './idempotency.ts';
+
+export interface MessagingOptions {
+  /** Resolved on every send, so the session manager may provide it after start-up. */
+  sessionGateway: () => SessionGateway | undefined;
+  inbound?: InboundPipelineOptions;
+}
+
+/**
+ * The messages feature: the socket sink (inbound path and its retry queue), sending, lookup and
+ * contacts. Built once by the composition root.
+ */
+export function createMessaging(state: AppState, events: EventRecorder, options: MessagingOptions) {
+  const store = messageStore(state.models, events);
+  const contacts = contactStore(state.models);
+  const queueConnection = createRedis(state.config.redisUrl, 'queue');
+  const workerConnection = createRedis(state.config.redisUrl, 'queue');
+  const pipeline = inboundPipeline(
+    { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix },
+    options.inbound,
+  );
+  const idempotency = idempotencyKeys(state.models);
+  const sender = messageSender({
+    models: state.models,
+    store,
+    events,
+    idempotency,
+    gateway: options.sessionGateway,
+    log: state.log,
+    media: { allowPrivateNetworks: state.config.webhookAllowPrivateNetworks },
+  });
+  const query = messageQuery(state.models);
+  const sink: SocketEventSink = messageSink(pipeline, state.log);
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  state.onClose(async () => {
+    if (sweepTimer) clearInterval(sweepTimer);
+    await pipeline.close();
+    queueConnection.disconnect();
+    workerConnection.disconnect();
+  });
+
+  return {
+    sink,
+    pipeline,
+    store,
+    query,
+    sender,
+    routers(): Router[] {
+      return [messagesRouter(state, sender, query), contactsRouter(state)];
+    },
+    /** Starts the retry worker and the hourly sweep of old idempotency keys. */
+    start(): void {
+      pipeline.start();
+      sweepTimer = setInterval(() => {
+        idempotency.sweep().catch((err: unknown) => state.log.warn({ err }, 'idempotency key sweep failed'));
+      }, 60 * 60 * 1000);
+      sweepTimer.unref();
+    },
+  };
+}
+
+export type Messaging = ReturnType<typeof createMessaging>;

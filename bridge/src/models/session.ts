@@ -1,0 +1,56 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+export const SESSION_STATUSES = ['starting', 'qr_ready', 'connecting', 'connected', 'reconnecting', 'stopped', 'logged_out', 'failed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/**
+ * A WhatsApp session of an organization. `desiredState` is what the user asked for and what a
+ * bridge restores at start-up; `status` is what the owning instance last saw. `fencingToken`
+ * rises with every new owner (see sessionLease.ts); an owner whose token is no longer the
+ * document's cannot write status any more.
+ */
+export interface SessionDoc {
+  _id: string;
+  organizationId: string;
+  name: string;
+  status: SessionStatus;
+  desiredState: 'running' | 'stopped';
+  phoneNumber: string | null;
+  pushName: string | null;
+  lastConnectedAt: Date | null;
+  lastDisconnectedAt: Date | null;
+  lastDisconnectReason: string | null;
+  reconnectAttempts: number;
+  nextReconnectAt: Date | null;
+  fencingToken: number;
+  /** The instance that last took the lease (informational; the lease in Redis decides). */
+  owner: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const sessionSchema = new Schema<SessionDoc>(
+  {
+    _id: { type: String, required: true },
+    organizationId: { type: String, required: true },
+    name: { type: String, required: true },
+    status: { type: String, enum: SESSION_STATUSES, required: true },
+    desiredState: { type: String, enum: ['running', 'stopped'], required: true },
+    phoneNumber: { type: String, default: null },
+    pushName: { type: String, default: null },
+    lastConnectedAt: { type: Date, default: null },
+    lastDisconnectedAt: { type: Date, default: null },
+    lastDisconnectReason: { type: String, default: null },
+    reconnectAttempts: { type: Number, default: 0 },
+    nextReconnectAt: { type: Date, default: null },
+    fencingToken: { type: Number, default: 0 },
+    owner: { type: String, default: null },
+  },
+  { timestamps: true, versionKey: false, minimize: false },
+);
+sessionSchema.index({ organizationId: 1, name: 1 }, { unique: true });
+sessionSchema.index({ desiredState: 1 });
+
+export function sessionModel(connection: Connection): Model<SessionDoc> {
+  return connection.model<SessionDoc>('Session', sessionSchema, 'sessions');
+}

@@ -1,0 +1,185 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { WhatsAppSimulator } from './whatsAppSimulator.ts';
+import type { SimulatedContact } from './simulatedContact.ts';
+import { deviceJid, type LinkedDevice } from './linkedDevice.ts';
+
+class ControlError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const phoneNumber = z.string().regex(/^\d{6,15}$/, 'must be 6–15 digits, no +');
+
+const scanBody = z.object({ qr: z.string().min(10), phoneNumber: phoneNumber.optional(), pushName: z.string().max(64).optional() });
+const pairingCodeBody = z.object({ phoneNumber, code: z.string().regex(/^[0-9A-Za-z-]{8,9}$/, 'must be the 8-character code') });
+const contactBody = z.object({ phoneNumber: phoneNumber.optional(), name: z.string().max(64).optional() });
+const messageBody = z.object({ from: phoneNumber, to: z.string().min(3), text: z.string().min(1).max(65_536), id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional() });
+const receiptBody = z.object({ from: phoneNumber, id: z.string().min(1), type: z.enum(['delivery', 'read']) });
+const redeliverBody = z.object({ from: phoneNumber, id: z.string().min(1) });
+
+const MAX_BODY = 256 * 1024;
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new ControlError(413, 'payload_too_large', 'body over 256 KB');
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ControlError(400, 'invalid_json', 'body is not valid JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ControlError(400, 'validation_failed', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+function describeDevice(simulator: WhatsAppSimulator, device: LinkedDevice) {
+  return {
+    jid: deviceJid(device),
+    phoneNumber: device.phone.phoneNumber,
+    deviceId: device.deviceId,
+    online: simulator.connectionOf(device) !== undefined,
+  };
+}
+
+function describeContact(contact: SimulatedContact) {
+  return { phoneNumber: contact.phoneNumber, jid: contact.jid, lid: contact.lidJid, name: contact.pushName };
+}
+
+/**
+ * The sandbox's control API, served beside the simulated WhatsApp socket: act as the phone
+ * (scan a QR, log a device out) and as contacts (send, read), and see what contacts received.
+ * JSON in and out; errors as {"error": {"code", "message"}} like the bridge's API.
+ */
+export function controlApi(defaultPhoneNumber = '15550000000') {
+  async function handle(req: IncomingMessage, res: ServerResponse, sim: WhatsAppSimulator): Promise<unknown> {
+    const phoneFor = (number: string | undefined, pushName?: string) =>
+      sim.phone(number ?? defaultPhoneNumber) ?? sim.createPhone(number ?? defaultPhoneNumber, pushName ?? 'Sandbox Phone');
+    const contactFor = (number: string) => sim.contact(number) ?? sim.createContact(number, `Contact ${number.slice(-4)}`);
+    const deviceFor = (to: string): LinkedDevice => {
+      const device = sim.device(to) ?? sim.devicesOf(to.split('@')[0]).find((d) => sim.connectionOf(d));
+      if (!device) throw new ControlError(404, 'device_not_found', `no linked device ${to}`);
+      return device;
+    };
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const path = url.pathname.replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    let match: RegExpExecArray | null;
+
+    if (method === 'GET' && path === '/control') {
+      return {
+        sandbox: true,
+        webSocketUrl: sim.url,
+        devices: sim.devices().map((d) => describeDevice(sim, d)),
+        contacts: sim.contacts().map(describeContact),
+      };
+    }
+    if (method === 'POST' && path === '/control/scan') {
+      const body = parse(scanBody, await readJson(req));
+      const phone = phoneFor(body.phoneNumber, body.pushName);
+      try {
+        const device = await sim.scan(body.qr, phone);
+        res.statusCode = 201;
+        return { device: describeDevice(sim, device) };
+      } catch (error) {
+        throw new ControlError(404, 'qr_not_showing', (error as Error).message);
+      }
+    }
+    if (method === 'POST' && path === '/control/pairing-code') {
+      const body = parse(pairingCodeBody, await readJson(req));
+      try {
+        const device = await sim.enterPairingCode(phoneFor(body.phoneNumber), body.code);
+        res.statusCode = 201;
+        return { device: describeDevice(sim, device) };
+      } catch (error) {
+        throw new ControlError(404, 'pairing_code_rejected', (error as Error).message);
+      }
+    }
+    if (method === 'POST' && path === '/control/contacts') {
+      const body = parse(contactBody, await readJson(req));
+      const contact = body.phoneNumber ? sim.contact(body.phoneNumber) : undefined;
+      res.statusCode = contact ? 200 : 201;
+      return describeContact(contact ?? sim.createContact(body.phoneNumber, body.name));
+    }
+    if (method === 'POST' && path === '/control/messages') {
+      const body = parse(messageBody, await readJson(req));
+      const contact = contactFor(body.from);
+      const device = deviceFor(body.to);
+      try {
+        const id = await contact.sendText(device, body.text, body.id);
+        res.statusCode = 201;
+        return { id, from: contact.jid, to: deviceJid(device) };
+      } catch (error) {
+        throw new ControlError(409, 'device_offline', (error as Error).message);
+      }
+    }
+    if (method === 'POST' && path === '/control/messages/redeliver') {
+      const body = parse(redeliverBody, await readJson(req));
+      const contact = sim.contact(body.from);
+      if (!contact) throw new ControlError(404, 'contact_not_found', `no contact ${body.from}`);
+      await contact.redeliver(body.id).catch((error: Error) => {
+        throw new ControlError(404, 'message_not_found', error.message);
+      });
+      return { id: body.id };
+    }
+    if (method === 'POST' && path === '/control/receipts') {
+      const body = parse(receiptBody, await readJson(req));
+      const contact = sim.contact(body.from);
+      const message = contact?.received.find((m) => m.id === body.id);
+      if (!contact || !message) throw new ControlError(404, 'message_not_found', `${body.from} received no message ${body.id}`);
+      await contact.sendReceipt(message, body.type);
+      return { id: body.id, type: body.type };
+    }
+    if (method === 'GET' && (match = /^\/control\/contacts\/(\d+)\/messages$/.exec(path))) {
+      const contact = sim.contact(match[1]);
+      if (!contact) throw new ControlError(404, 'contact_not_found', `no contact ${match[1]}`);
+      return { data: contact.received.map((m) => ({ id: m.id, from: m.from, to: m.to, text: m.text, encType: m.encType })) };
+    }
+    if (method === 'POST' && (match = /^\/control\/devices\/([^/]+)\/(logout|replace)$/.exec(path))) {
+      const device = sim.device(decodeURIComponent(match[1]));
+      if (!device) throw new ControlError(404, 'device_not_found', `no linked device ${match[1]}`);
+      if (match[2] === 'logout') await sim.logOut(device);
+      else await sim.replace(device);
+      return { device: deviceJid(device), done: match[2] };
+    }
+    if (method === 'POST' && path === '/control/drop') {
+      sim.dropConnections();
+      return { dropped: true };
+    }
+    throw new ControlError(404, 'not_found', `no control route ${method} ${path}`);
+  }
+
+  return function controlRequest(req: IncomingMessage, res: ServerResponse, sim: WhatsAppSimulator): void {
+    handle(req, res, sim)
+      .then((body) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('X-WhatsApp-Sandbox', 'true');
+        res.end(JSON.stringify(body));
+      })
+      .catch((error: unknown) => {
+        const known = error instanceof ControlError ? error : new ControlError(500, 'internal_error', 'the simulator failed');
+        res.statusCode = known.status;
+        res.setHeader('Content-Type', 'application/json');
+        res.setHeader('X-WhatsApp-Sandbox', 'true');
+        res.end(JSON.stringify({ error: { code: known.code, message: known.message } }));
+      });
+  };
+}

@@ -1,0 +1,391 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
+import { DeviceConnection } from './deviceConnection.ts';
+import type { ClientFinish } from './noiseResponder.ts';
+import { generateKeyPair, type KeyPair } from './curveKeys.ts';
+import { completePairing, offerPairing, type PendingPairing } from './pairingFlow.ts';
+import { parsePairingQr } from './pairingQr.ts';
+import { SimulatedPhone } from './simulatedPhone.ts';
+import { deviceJid, deviceLidJid, type LinkedDevice } from './linkedDevice.ts';
+import { StanzaRouter } from './stanzaRouter.ts';
+import { SimulatedContact } from './simulatedContact.ts';
+import { historyBootstrapStanza } from './historyBootstrap.ts';
+import { enterPairingCode, parseCompanionHello } from './pairingCodeFlow.ts';
+import type { SimulatorState } from './simulatorState.ts';
+
+/** What the server knows about an account's primary device: its identity and Signal keys. */
+export type SimulatedAccount = Pick<SimulatedPhone, 'jid' | 'lidJid' | 'signal'>;
+
+export interface DeviceReceipt {
+  device: LinkedDevice;
+  id: string;
+  type: string;
+  to: string;
+}
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  /** Extra HTTP handling beside the WebSocket (the sandbox control API). */
+  onHttpRequest?: (req: IncomingMessage, res: ServerResponse, simulator: WhatsAppSimulator) => void;
+  /** Start from a saved state (phones, contacts, linked devices and their keys). */
+  restore?: SimulatorState;
+  /** Called (debounced) whenever the state changed, e.g. to save it. */
+  onStateChange?: (state: SimulatorState) => void;
+}
+
+/**
+ * A WhatsApp Web server for one machine: unmodified Baileys connects to `url`, pairs with a
+ * simulated phone, logs in, and exchanges end-to-end encrypted messages with simulated contacts.
+ */
+export class WhatsAppSimulator {
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #serverStatic: KeyPair = generateKeyPair();
+  readonly #pending = new Set<PendingPairing>();
+  readonly #devices = new Map<string, LinkedDevice>();
+  readonly #online = new Map<string, DeviceConnection>();
+  readonly #connections = new Set<DeviceConnection>();
+  readonly #contacts = new Map<string, SimulatedContact>();
+  readonly #accounts = new Map<string, SimulatedAccount>();
+  readonly #receipts: DeviceReceipt[] = [];
+  readonly #router: StanzaRouter;
+  #port = 0;
+  #host: string;
+  #onStateChange: ((state: SimulatorState) => void) | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: SimulatorOptions) {
+    this.#host = options.host ?? '127.0.0.1';
+    this.#http = createServer((req, res) => {
+      if (options.onHttpRequest) options.onHttpRequest(req, res, this);
+      else res.writeHead(404).end();
+    });
+    this.#wss = new WebSocketServer({ server: this.#http, path: '/ws/chat' });
+    this.#wss.on('connection', (ws) => this.#accept(new DeviceConnection(ws, this.#serverStatic)));
+    this.#router = new StanzaRouter(this);
+    this.#onStateChange = options.onStateChange;
+    if (options.restore) this.#restore(options.restore);
+  }
+
+  #restore(state: SimulatorState): void {
+    for (const saved of state.phones) {
+      const phone = new SimulatedPhone(saved.phoneNumber, saved.pushName, saved);
+      this.#accounts.set(phone.phoneNumber, phone);
+      this.#accounts.set(phone.lid, phone);
+    }
+    for (const saved of state.contacts) {
+      const contact = new SimulatedContact(this, saved.phoneNumber, saved.pushName, saved);
+      for (const key of [contact.phoneNumber, contact.lid]) {
+        this.#contacts.set(key, contact);
+        this.#accounts.set(key, contact);
+      }
+    }
+    for (const saved of state.devices) {
+      const phone = this.phone(saved.phoneNumber);
+      if (!phone) continue;
+      const device: LinkedDevice = {
+        phone,
+        deviceId: saved.deviceId,
+        keyIndex: saved.keyIndex,
+        noiseKeyPublic: saved.noiseKeyPublic,
+        identityKeyPublic: saved.identityKeyPublic,
+        keys: saved.keys ? { ...saved.keys, preKeys: new Map(saved.keys.preKeys) } : undefined,
+        bootstrapped: saved.bootstrapped,
+      };
+      this.#devices.set(deviceJid(device), device);
+    }
+  }
+
+  state(): SimulatorState {
+    const phones = [...new Set(this.#accounts.values())].filter((a): a is SimulatedPhone => a instanceof SimulatedPhone);
+    return {
+      version: 1,
+      phones: phones.map((p) => p.state()),
+      contacts: this.contacts().map((c) => c.state()),
+      devices: this.devices().map((d) => ({
+        phoneNumber: d.phone.phoneNumber,
+        deviceId: d.deviceId,
+        keyIndex: d.keyIndex,
+        noiseKeyPublic: d.noiseKeyPublic,
+        identityKeyPublic: d.identityKeyPublic,
+        keys: d.keys ? { ...d.keys, preKeys: [...d.keys.preKeys.entries()] } : null,
+        bootstrapped: d.bootstrapped,
+      })),
+    };
+  }
+
+  /** Something the state covers changed (keys, sessions, devices): schedule onStateChange. */
+  changed(): void {
+    if (!this.#onStateChange || this.#saveTimer) return;
+    this.#saveTimer = setTimeout(() => this.#flushState(), 100);
+  }
+
+  #flushState(): void {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    this.#onStateChange?.(this.state());
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<WhatsAppSimulator> {
+    const simulator = new WhatsAppSimulator(options);
+    await simulator.listen(options.port ?? 0);
+    return simulator;
+  }
+
+  /** (Re)opens the listening socket; a stopped simulator can come back on the same port. */
+  async listen(port = this.#port): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, this.#host, () => {
+        this.#http.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#http.address() as AddressInfo).port;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** What to pass Baileys as `waWebSocketUrl` (WA_WEBSOCKET_URL). */
+  get url(): string {
+    return `ws://${this.#host}:${this.#port}/ws/chat`;
+  }
+
+  get httpUrl(): string {
+    return `http://${this.#host}:${this.#port}`;
+  }
+
+  createPhone(phoneNumber = randomPhoneNumber(), pushName?: string): SimulatedPhone {
+    const phone = new SimulatedPhone(phoneNumber, pushName);
+    this.#accounts.set(phone.phoneNumber, phone);
+    this.#accounts.set(phone.lid, phone);
+    this.changed();
+    return phone;
+  }
+
+  createContact(phoneNumber = randomPhoneNumber(), pushName = 'Sandbox Contact'): SimulatedContact {
+    const contact = new SimulatedContact(this, phoneNumber, pushName);
+    this.#contacts.set(contact.phoneNumber, contact);
+    this.#contacts.set(contact.lid, contact);
+    this.#accounts.set(contact.phoneNumber, contact);
+    this.#accounts.set(contact.lid, contact);
+    this.changed();
+    return contact;
+  }
+
+  /** Any simulated account (a phone or a contact) by phone number or LID user part. */
+  account(user: string): SimulatedAccount | undefined {
+    return this.#accounts.get(user);
+  }
+
+  /** Receipts a device sent for messages it received (delivery, read), newest last. */
+  receiptsFrom(device: LinkedDevice): DeviceReceipt[] {
+    return this.#receipts.filter((r) => r.device === device);
+  }
+
+  recordReceipt(device: LinkedDevice, node: BinaryNode): void {
+    const ids = [node.attrs.id, ...getBinaryNodeChildren(getBinaryNodeChild(node, 'list'), 'item').map((i) => i.attrs.id)];
+    for (const id of ids) this.#receipts.push({ device, id, type: node.attrs.type ?? 'delivery', to: node.attrs.to });
+    if (node.attrs.type === 'retry') {
+      const sender = this.contacts().find((c) => c.sentMessage(node.attrs.id));
+      void sender?.resend(node.attrs.id).catch(() => undefined);
+    }
+    // A sandbox runs for days: keep only what a test or an operator could still be looking for.
+    if (this.#receipts.length > HISTORY_LIMIT) this.#receipts.splice(0, this.#receipts.length - HISTORY_LIMIT);
+  }
+
+  phone(phoneNumber: string): SimulatedPhone | undefined {
+    const account = this.#accounts.get(phoneNumber);
+    return account instanceof SimulatedPhone ? account : undefined;
+  }
+
+  contacts(): SimulatedContact[] {
+    return [...new Set(this.#contacts.values())];
+  }
+
+  /** A simulated contact by phone number or LID user part. */
+  contact(user: string): SimulatedContact | undefined {
+    return this.#contacts.get(user);
+  }
+
+  /** The phone scans a QR shown by a client; resolves once the client has been told to restart. */
+  async scan(qr: string, phone: SimulatedPhone): Promise<LinkedDevice> {
+    const parsed = parsePairingQr(qr);
+    const pending = [...this.#pending].find((p) => p.refs.includes(parsed.ref) && p.connection.open);
+    if (!pending) throw new Error('no client is showing this QR code');
+    this.#pending.delete(pending);
+    const device = await completePairing(pending, phone, parsed);
+    this.#devices.set(deviceJid(device), device);
+    this.changed();
+    return device;
+  }
+
+  /**
+   * The user of `phone` types the pairing code a client showed (after requestPairingCode for this
+   * phone's number); resolves once the client has been told to restart, like `scan`.
+   */
+  async enterPairingCode(phone: SimulatedPhone, code: string): Promise<LinkedDevice> {
+    // The client's request may still be in flight when the user types the code: give it a moment.
+    const waitingFor = () => [...this.#pending].find((p) => p.linkCode?.phoneNumber === phone.phoneNumber && p.connection.open);
+    for (let waited = 0; !waitingFor() && waited < 2_000; waited += 25) await new Promise((resolve) => setTimeout(resolve, 25));
+    const pending = waitingFor();
+    if (!pending?.linkCode) throw new Error(`no client is waiting for a pairing code for ${phone.phoneNumber}`);
+    const paired = await enterPairingCode(pending.connection, pending.noiseKeyPublic, pending.linkCode, phone, code.replace(/[^0-9A-Za-z]/g, '').toUpperCase());
+    this.#pending.delete(pending);
+    const device = await completePairing(pending, phone, paired);
+    this.#devices.set(deviceJid(device), device);
+    this.changed();
+    return device;
+  }
+
+  devices(): LinkedDevice[] {
+    return [...this.#devices.values()];
+  }
+
+  device(jid: string): LinkedDevice | undefined {
+    return this.#devices.get(jid);
+  }
+
+  /** Devices of an account (phone number or LID user part) that have logged in at least once. */
+  devicesOf(user: string): LinkedDevice[] {
+    return this.devices().filter((d) => d.phone.phoneNumber === user || d.phone.lid === user);
+  }
+
+  connectionOf(device: LinkedDevice): DeviceConnection | undefined {
+    return this.#online.get(deviceJid(device));
+  }
+
+  /** The phone removes a linked device: it is told so (401) and may never log in again. */
+  async logOut(device: LinkedDevice): Promise<void> {
+    this.#devices.delete(deviceJid(device));
+    this.changed();
+    const connection = this.connectionOf(device);
+    if (connection) {
+      await connection.send({ tag: 'failure', attrs: { reason: '401', location: 'sim' } });
+      connection.close();
+    }
+  }
+
+  /** Another client took over this device's session (Baileys: connectionReplaced, 440). */
+  async replace(device: LinkedDevice): Promise<void> {
+    const connection = this.connectionOf(device);
+    if (!connection) return;
+    await connection.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+    connection.close();
+  }
+
+  /** Cuts every connection without a goodbye. */
+  dropConnections(): void {
+    for (const connection of this.#connections) connection.drop();
+  }
+
+  /** Stops listening and drops every connection; state (devices, contacts) survives for `listen()`. */
+  async stop(): Promise<void> {
+    if (this.#saveTimer) this.#flushState();
+    this.dropConnections();
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    this.#http.closeAllConnections();
+    await closed;
+  }
+
+  async #accept(connection: DeviceConnection): Promise<void> {
+    this.#connections.add(connection);
+    connection.on('close', () => {
+      this.#connections.delete(connection);
+      if (connection.deviceJid && this.#online.get(connection.deviceJid) === connection) this.#online.delete(connection.deviceJid);
+      for (const pending of this.#pending) if (pending.connection === connection) this.#pending.delete(pending);
+    });
+    connection.on('handshake', (finish) => {
+      this.#onHandshake(connection, finish).catch(() => connection.drop());
+    });
+    connection.on('stanza', (node) => {
+      const hello = node.tag === 'iq' ? parseCompanionHello(node) : undefined;
+      const pending = hello && [...this.#pending].find((p) => p.connection === connection);
+      if (hello && pending) {
+        pending.linkCode = hello;
+        void connection.send({
+          tag: 'iq',
+          attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id },
+          content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: hello.ref }] }],
+        });
+        return;
+      }
+      this.#router
+        .route(connection, node)
+        .catch(() => undefined)
+        .finally(() => this.changed());
+    });
+  }
+
+  async #onHandshake(connection: DeviceConnection, { clientStaticPublic, payload }: ClientFinish): Promise<void> {
+    if (payload.devicePairingData) {
+      this.#pending.add(offerPairing(connection, clientStaticPublic));
+      return;
+    }
+    const jid = `${String(payload.username)}:${payload.device ?? 0}@s.whatsapp.net`;
+    const device = this.#devices.get(jid);
+    if (!device || !device.noiseKeyPublic.equals(clientStaticPublic)) {
+      await connection.send({ tag: 'failure', attrs: { reason: '401', location: 'sim' } });
+      connection.close();
+      return;
+    }
+    const previous = this.#online.get(jid);
+    connection.deviceJid = jid;
+    this.#online.set(jid, connection);
+    if (previous && previous !== connection) {
+      await previous.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+      previous.close();
+    }
+    await connection.send({
+      tag: 'success',
+      attrs: {
+        t: String(Math.floor(Date.now() / 1000)),
+        lid: deviceLidJid(device),
+        display_name: device.phone.pushName,
+        props: '1',
+        creation: String(Math.floor(Date.now() / 1000)),
+        location: 'sim',
+      },
+    });
+    // Nothing is queued while offline in the simulator; this ends Baileys' initial event buffer.
+    await connection.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
+  }
+
+  /** After a device's first key upload the phone can reach it: it sends the history bootstrap. */
+  keysUploaded(device: LinkedDevice): void {
+    if (device.bootstrapped) return;
+    device.bootstrapped = true;
+    setImmediate(() => {
+      historyBootstrapStanza(device)
+        .then((stanza) => this.deliverTo(device, stanza))
+        .then(() => this.changed())
+        .catch(() => {
+          device.bootstrapped = false;
+        });
+    });
+  }
+
+  /** Sends a stanza to every online device of the account `user` (phone number or LID). */
+  async deliverTo(device: LinkedDevice, node: BinaryNode): Promise<boolean> {
+    const connection = this.connectionOf(device);
+    if (!connection) return false;
+    await connection.send(node);
+    return true;
+  }
+
+  /** The user part of a JID (`123:4@s.whatsapp.net` → `123`). */
+  static userOf(jid: string): string {
+    return jidDecode(jid)?.user ?? jid.split('@')[0].split(':')[0];
+  }
+}
+
+const HISTORY_LIMIT = 1_000;
+
+function randomPhoneNumber(): string {
+  return `1555${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+}

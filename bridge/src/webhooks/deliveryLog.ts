@@ -1,0 +1,120 @@
+import type { Models } from '../models/index.ts';
+import type { DeliveryDoc, DeliveryStatus } from '../models/delivery.ts';
+import { conflict, notFound } from '../http/errors.ts';
+import type { DeliveryQueue } from './deliveryQueue.ts';
+import type { WebhookRegistry } from './webhookRegistry.ts';
+
+export interface DeliveryView {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  session: string | null;
+  status: DeliveryStatus;
+  attemptCount: number;
+  attempts: Array<{ at: string; statusCode: number | null; durationMs: number; error: string | null; response: string | null }>;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
+
+export function toDeliveryView(doc: DeliveryDoc): DeliveryView {
+  return {
+    id: doc._id,
+    webhookId: doc.webhookId,
+    eventId: doc.eventId,
+    eventType: doc.eventType,
+    session: doc.session ?? null,
+    status: doc.status,
+    attemptCount: doc.attemptCount,
+    attempts: (doc.attempts ?? []).map((a) => ({ at: iso(a.at)!, statusCode: a.statusCode ?? null, durationMs: a.durationMs, error: a.error ?? null, response: a.response ?? null })),
+    nextAttemptAt: doc.status === 'pending' ? iso(doc.nextAttemptAt) : null,
+    lastError: doc.lastError ?? null,
+    createdAt: iso(doc.createdAt)!,
+    updatedAt: iso(doc.updatedAt)!,
+    completedAt: iso(doc.completedAt),
+  };
+}
+
+export interface DeliveryPage {
+  data: DeliveryView[];
+  pagination: { limit: number; nextCursor: string | null; hasMore: boolean };
+}
+
+const RECOVER_BATCH = 200;
+
+/**
+ * The attempt log of a webhook and its replays. Delivery ids sort by creation time, so "newest
+ * first" is a descending _id and the cursor is the last id of a page (keyset paging, stable while
+ * new deliveries arrive). A replay starts a new round of the retry schedule under a new job id.
+ */
+export function deliveryLog(models: Models, queue: DeliveryQueue, registry: WebhookRegistry) {
+  async function replay(delivery: Pick<DeliveryDoc, '_id'>): Promise<DeliveryDoc | null> {
+    const now = new Date();
+    const doc = await models.Delivery.findOneAndUpdate(
+      { _id: delivery._id, status: { $ne: 'pending' } },
+      { $set: { status: 'pending', roundAttempts: 0, nextAttemptAt: now, completedAt: null, updatedAt: now }, $inc: { round: 1 } },
+      { returnDocument: 'after' },
+    ).lean<DeliveryDoc>();
+    if (doc) await queue.enqueue(doc);
+    return doc;
+  }
+
+  async function enabledWebhook(organizationId: string, webhookId: string): Promise<void> {
+    const webhook = await registry.find(organizationId, webhookId);
+    if (!webhook.enabled) throw conflict('webhook_disabled', 'The webhook is disabled; re-enable it with PATCH {"enabled": true} before replaying.');
+  }
+
+  return {
+    async list(organizationId: string, webhookId: string, query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<DeliveryPage> {
+      await registry.find(organizationId, webhookId);
+      const filter: Record<string, unknown> = { webhookId };
+      if (query.status) filter.status = query.status;
+      if (query.cursor) filter._id = { $lt: query.cursor };
+      const docs = await models.Delivery.find(filter).sort({ _id: -1 }).limit(query.limit + 1).lean<DeliveryDoc[]>();
+      const hasMore = docs.length > query.limit;
+      const page = docs.slice(0, query.limit);
+      return { data: page.map(toDeliveryView), pagination: { limit: query.limit, nextCursor: hasMore ? page[page.length - 1]._id : null, hasMore } };
+    },
+
+    async get(organizationId: string, webhookId: string, deliveryId: string): Promise<DeliveryView> {
+      await registry.find(organizationId, webhookId);
+      const doc = await models.Delivery.findOne({ _id: deliveryId, webhookId }).lean<DeliveryDoc>();
+      if (!doc) throw notFound('delivery_not_found', `No delivery ${deliveryId} for webhook ${webhookId}`);
+      return toDeliveryView(doc);
+    },
+
+    /** Sends one finished (failed or succeeded) delivery again. */
+    async retry(organizationId: string, webhookId: string, deliveryId: string): Promise<DeliveryView> {
+      await enabledWebhook(organizationId, webhookId);
+      const existing = await models.Delivery.findOne({ _id: deliveryId, webhookId }, { _id: 1, status: 1 }).lean<Pick<DeliveryDoc, '_id' | 'status'>>();
+      if (!existing) throw notFound('delivery_not_found', `No delivery ${deliveryId} for webhook ${webhookId}`);
+      const replayed = await replay(existing);
+      if (!replayed) throw conflict('delivery_pending', 'The delivery is still pending; it is retried on schedule.');
+      return toDeliveryView(replayed);
+    },
+
+    /** Replays every failed delivery of the webhook created at or after `since`. */
+    async recover(organizationId: string, webhookId: string, since: Date): Promise<{ replayed: number }> {
+      await enabledWebhook(organizationId, webhookId);
+      let replayed = 0;
+      let after = '';
+      for (;;) {
+        const batch = await models.Delivery.find({ webhookId, status: 'failed', createdAt: { $gte: since }, _id: { $gt: after } }, { _id: 1 })
+          .sort({ _id: 1 })
+          .limit(RECOVER_BATCH)
+          .lean<Array<Pick<DeliveryDoc, '_id'>>>();
+        for (const delivery of batch) if (await replay(delivery)) replayed += 1;
+        if (batch.length < RECOVER_BATCH) break;
+        after = batch[batch.length - 1]._id;
+      }
+      return { replayed };
+    },
+  };
+}
+
+export type DeliveryLog = ReturnType<typeof deliveryLog>;

@@ -1,0 +1,123 @@
+import type { AppState } from '../appState.ts';
+import type { EventRecorder } from '../events/eventTypes.ts';
+import { createRedis } from '../infra/redis.ts';
+import { withDeadline } from '../infra/deadline.ts';
+import { deliveryQueue } from './deliveryQueue.ts';
+import { deliveryWorker } from './deliveryWorker.ts';
+import { dispatcher } from './dispatcher.ts';
+import { endpointHealth } from './endpointHealth.ts';
+import { endpointSlots } from './endpointSlots.ts';
+import { deliveryLog, type DeliveryLog } from './deliveryLog.ts';
+import { systemResolver, type Resolver } from './ssrfGuard.ts';
+import { webhookMetrics } from './webhookMetrics.ts';
+import { webhookRegistry, type WebhookRegistry } from './webhookRegistry.ts';
+import { webhookSender } from './webhookDelivery.ts';
+
+/** Knobs that are not part of the public configuration (tests and benchmarks shorten them). */
+export interface WebhookTuning {
+  /** Delivery jobs one instance runs at once. */
+  concurrency: number;
+  /** Attempts in flight to one endpoint across all instances. */
+  perEndpointInFlight: number;
+  sweepIntervalMs: number;
+  dispatchGraceMs: number;
+  overdueMs: number;
+  /** An endpoint failing this long without a success is disabled (5 days). */
+  disableAfterMs: number;
+  closeGraceMs: number;
+  registrationLookupTimeoutMs: number;
+  resolver: Resolver;
+}
+
+export const DEFAULT_WEBHOOK_TUNING: WebhookTuning = {
+  concurrency: 100,
+  perEndpointInFlight: 10,
+  sweepIntervalMs: 5_000,
+  dispatchGraceMs: 5_000,
+  overdueMs: 60_000,
+  disableAfterMs: 5 * 24 * 3_600_000,
+  closeGraceMs: 3_000,
+  registrationLookupTimeoutMs: 3_000,
+  resolver: systemResolver,
+};
+
+/** How long recording an event waits for its fan-out before leaving it to the sweep. */
+const FAN_OUT_WAIT_MS = 2_000;
+
+export interface WebhookEngine {
+  registry: WebhookRegistry;
+  deliveries: DeliveryLog;
+  /** Starts the delivery worker and the dispatcher sweep. */
+  start(): void;
+  /** Stops within closeGraceMs + 2 s: attempts still hanging then are abandoned (and re-run later). */
+  close(): Promise<void>;
+}
+
+/**
+ * Webhook delivery, built from the application state: the registry and attempt log (API), the
+ * dispatcher (events → deliveries), the BullMQ queue and worker (deliveries → signed POSTs). The
+ * API side works without start(), so an API-only instance can enqueue for worker instances.
+ */
+export function createWebhookEngine(state: AppState, events: EventRecorder, overrides: Partial<WebhookTuning> = {}): WebhookEngine {
+  const tuning = { ...DEFAULT_WEBHOOK_TUNING, ...overrides };
+  const { config, models, log } = state;
+  const queueConnection = createRedis(config.redisUrl, 'queue');
+  const queue = deliveryQueue(queueConnection, state.keyPrefix);
+  const metrics = webhookMetrics(state.metrics.registry, () => queue.counts());
+  const dispatch = dispatcher(models, queue, log, tuning);
+  const registry = webhookRegistry(models, state.secrets, dispatch, {
+    allowPrivate: config.webhookAllowPrivateNetworks,
+    resolver: tuning.resolver,
+    lookupTimeoutMs: tuning.registrationLookupTimeoutMs,
+  });
+  const deliveries = deliveryLog(models, queue, registry);
+
+  // Recording waits for the fan-out (back-pressure in normal operation) but not for long: during a
+  // Redis or MongoDB hiccup the event is already stored and the dispatcher sweep delivers it.
+  events.onRecorded((event) => withDeadline(dispatch.fanOut(event), FAN_OUT_WAIT_MS, 'webhook fan-out'));
+
+  let worker: ReturnType<typeof deliveryWorker> | undefined;
+  let workerConnection: ReturnType<typeof createRedis> | undefined;
+  let closing: Promise<void> | undefined;
+  const sender = webhookSender({
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhookAllowPrivateNetworks,
+    resolver: tuning.resolver,
+    userAgent: 'whatsapp-bridge-webhooks/1',
+  });
+
+  return {
+    registry,
+    deliveries,
+    start() {
+      if (worker) return;
+      workerConnection = createRedis(config.redisUrl, 'queue');
+      worker = deliveryWorker(
+        {
+          models,
+          secrets: state.secrets,
+          sender,
+          queue,
+          slots: endpointSlots(state.redis, { keyPrefix: state.keyPrefix, perEndpoint: tuning.perEndpointInFlight, holdMs: config.webhookTimeoutMs + 5_000 }),
+          health: endpointHealth(models, metrics, tuning.disableAfterMs),
+          metrics,
+          log,
+        },
+        { connection: workerConnection, prefix: state.keyPrefix, concurrency: tuning.concurrency, schedule: config.webhookRetrySchedule, closeGraceMs: tuning.closeGraceMs },
+      );
+      worker.worker.run().catch((err: unknown) => log.error({ err }, 'webhook delivery worker stopped'));
+      dispatch.start();
+    },
+    close() {
+      closing ??= (async () => {
+        await dispatch.stop();
+        await worker?.close();
+        await sender.close();
+        await queue.close().catch(() => undefined);
+        workerConnection?.disconnect();
+        queueConnection.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

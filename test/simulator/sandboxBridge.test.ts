@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baileysSocketFactory } from '../../bridge/src/whatsapp/baileysSocket.ts';
+import { MONGODB_URI, startTestBridge, type TestBridge } from '../support/stack.ts';
+import { hasStatus, until, waitForSession } from '../support/sessionWaits.ts';
+
+/** npm start with WA_SANDBOX=true, in-process: the bridge's real Baileys against its own simulator. */
+describe('sandbox mode end to end', () => {
+  let bridge: TestBridge;
+  let key: string;
+  let folder: string;
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'sim-sandbox-'));
+    bridge = await startTestBridge({
+      label: 'sandboxe2e',
+      env: { WA_SANDBOX: 'true', WA_SANDBOX_PORT: '0', WA_SANDBOX_STATE_FILE: join(folder, 'state.json'), MONGODB_URI: `${MONGODB_URI}?maxPoolSize=4` },
+      bridgeOptions: { socketFactory: baileysSocketFactory, reconnect: { backoff: { baseMs: 200, capMs: 1_000 } } },
+    });
+    key = (await bridge.createOrganization()).apiKey;
+  });
+
+  afterAll(async () => {
+    await bridge?.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function scanWhenShown(path: string, init: RequestInit = {}): Promise<Response> {
+    let res: Response | undefined;
+    await until(async () => {
+      res = await fetch(`${bridge.url}${path}`, { method: 'POST', ...init });
+      return res.status !== 404;
+    }, 15_000, 'a QR code to scan');
+    return res as Response;
+  }
+
+  it('pairs a session through the API with the simulated phone, then the phone logs it out', async () => {
+    await bridge.request('POST', '/v1/sessions', { key, body: { name: 'demo' } });
+    const scanned = await scanWhenShown('/v1/sandbox/sessions/demo/scan', {
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: '15550202020' }),
+    });
+    expect(scanned.status).toBe(201);
+    expect(scanned.headers.get('x-whatsapp-sandbox')).toBe('true');
+    expect((await scanned.json()).device).toMatchObject({ phoneNumber: '15550202020', deviceId: 1 });
+    expect(await waitForSession(bridge, key, 'demo', hasStatus('connected'), 20_000)).toMatchObject({ phoneNumber: '15550202020' });
+
+    const inbound = await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '15557002020', text: 'hello bridge' } });
+    expect(inbound.status).toBe(201);
+    expect(inbound.body).toMatchObject({ from: '15557002020@s.whatsapp.net', to: '15550202020:1@s.whatsapp.net' });
+
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/phone-logout', { key })).status).toBe(200);
+    await waitForSession(bridge, key, 'demo', hasStatus('logged_out'), 15_000);
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '15557002020', text: 'x' } })).body.error.code).toBe(
+      'session_not_connected',
+    );
+  });
+
+  it('labels the pairing page and lets the operator scan with the simulated phone from it', async () => {
+    await bridge.request('POST', '/v1/sessions', { key, body: { name: 'page' } });
+    const link = await bridge.request('POST', '/v1/sessions/page/pairing-link', { key, body: {} });
+    const page = await fetch(link.body.url.replace(/^https?:\/\/[^/]+/, bridge.url));
+    const html = await page.text();
+    expect(html).toContain('SANDBOX');
+    expect(html).toContain('Scan with the simulated phone');
+    const path = new URL(link.body.url).pathname;
+    const scanned = await scanWhenShown(`${path}/sandbox/scan`);
+    expect(scanned.status).toBe(201);
+    await waitForSession(bridge, key, 'page', hasStatus('connected'), 20_000);
+    expect((await fetch(`${bridge.url}/pair/not-a-token/sandbox/scan`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('rejects bad input with the error shape', async () => {
+    const res = await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '+1 555', text: '' } });
+    expect(res.status).toBe(400);
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/nope/scan', { key, body: {} })).status).toBe(404);
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/scan', { body: {} })).status).toBe(401);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The real bridge in its own process, with the in-process FakeWhatsApp instead of Baileys, for
+ * tests that run several instances against one MongoDB and Redis (failover, ownership). Config
+ * comes from the environment as in production. Extra routes under /__fake let the test drive
+ * and inspect this process's fake WhatsApp:
+ *   GET  /__fake/state          → { instanceId, owned: [sessionId], sockets: [{ label, state, pairingCodes, sent }] }
+ *   POST /__fake/scan/:name     → the phone scans the QR of the newest socket of session :name
+ *   POST /__fake/send/:org/:name {jid, text} → bridge.sessions.sendMessage (the SessionGateway)
+ */
+import Router from '@koa/router';
+import { loadConfig } from '../../bridge/src/config.ts';
+import { createBridge } from '../../bridge/src/bridgeRuntime.ts';
+import { listen } from '../../bridge/src/server.ts';
+import { FakeWhatsApp } from './fakeSocket.ts';
+
+const config = loadConfig();
+const whatsapp = new FakeWhatsApp();
+const fake = new Router({ prefix: '/__fake' });
+const bridge = await createBridge(config, { socketFactory: whatsapp.factory, extraRouters: () => [fake] });
+
+fake.get('/state', (ctx) => {
+  ctx.body = {
+    instanceId: config.instanceId,
+    owned: bridge.sessions.localSessions(),
+    sockets: whatsapp.live().map((s) => ({ label: s.label, state: s.state, pairingCodes: s.pairingCodes, sent: s.sent.map((m) => ({ jid: m.jid, content: m.content })) })),
+  };
+});
+fake.post('/scan/:name', (ctx) => {
+  const socket = whatsapp.latest(ctx.params.name);
+  if (!socket) {
+    ctx.status = 404;
+    ctx.body = { error: { code: 'no_socket', message: 'no socket' } };
+    return;
+  }
+  socket.scanQr();
+  ctx.body = { ok: true };
+});
+fake.post('/send/:org/:name', async (ctx) => {
+  const { jid, text } = ctx.request.body as { jid: string; text: string };
+  const message = await bridge.sessions.sendMessage(ctx.params.org, ctx.params.name, jid, { text });
+  ctx.body = { id: message.key.id };
+});
+
+const running = await listen(bridge.app, config.port, bridge.state.log, '127.0.0.1');
+await bridge.start();
+process.stdout.write(`${JSON.stringify({ ready: true, url: running.url, instanceId: config.instanceId })}\n`);
+
+const stop = async () => {
+  await running.shutdown(2_000);
+  await bridge.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
