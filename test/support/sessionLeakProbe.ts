@@ -17,7 +17,7 @@ const concurrency = 8;
 const prefix = uniqueName('leak');
 // Eight cycles run at once, each with several writes in flight: a pool of 10 keeps them from
 // queueing on the driver while staying well under FerretDB's PostgreSQL connections.
-const config = loadConfig(testEnv({ REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', MONGODB_URI: MONGODB_URI.replace('maxPoolSize=5', 'maxPoolSize=10') }));
+const config = loadConfig(testEnv({ REDIS_KEY_PREFIX: prefix, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', MONGODB_URI: MONGODB_URI.replace('maxPoolSize=5', 'maxPoolSize=10') }));
 const whatsapp = new FakeWhatsApp();
 const bridge = await createBridge(config, {
   dbName: uniqueName('leak'),
@@ -27,20 +27,41 @@ const bridge = await createBridge(config, {
 await bridge.start();
 const orgId = 'org_leak';
 
+/** What each cycle is waiting on, for the watchdog below. */
+const steps = new Map<number, { step: string; since: number }>();
+function step(i: number, name: string): void {
+  steps.set(i, { step: name, since: Date.now() });
+}
+
 async function cycle(i: number): Promise<void> {
   const name = `s${i}`;
   const label = `${orgId}/${name}`;
+  step(i, 'create');
   await bridge.sessions.create(orgId, name, { start: true });
+  step(i, 'wait for the first socket');
   const pairing = await whatsapp.waitFor(label, (s) => s.listenerCount() > 0, 20_000);
   await new Promise((r) => setTimeout(r, 5));
   pairing.scanQr();
+  step(i, 'wait for open after pairing');
   const first = await whatsapp.waitFor(label, (s) => s !== pairing && s.state === 'open' && s.listenerCount() > 0, 20_000);
   first.close(DisconnectReason.connectionLost);
+  step(i, 'wait for reconnect');
   await whatsapp.waitFor(label, (s) => s !== first && s.state === 'open', 20_000);
+  step(i, 'remove');
   await bridge.sessions.remove(orgId, name, false);
+  steps.delete(i);
   // The harness's own record of sockets is not the bridge's memory.
   for (let k = whatsapp.sockets.length - 1; k >= 0; k--) if (whatsapp.sockets[k].label === label) whatsapp.sockets.splice(k, 1);
 }
+
+// A cycle stuck for a minute is a hang, not slowness: say where every cycle is, and fail.
+const watchdog = setInterval(() => {
+  const stuck = [...steps].filter(([, s]) => Date.now() - s.since > 60_000);
+  if (stuck.length === 0) return;
+  process.stderr.write(`stalled cycles: ${JSON.stringify(Object.fromEntries([...steps].map(([i, s]) => [`s${i}`, `${s.step} for ${Date.now() - s.since} ms`])))}\n`);
+  process.exit(2);
+}, 5_000);
+watchdog.unref();
 
 async function run(from: number, count: number): Promise<void> {
   let next = from;
@@ -54,10 +75,12 @@ async function settle(): Promise<{ heapUsed: number; handles: number; resources:
     await new Promise((r) => setTimeout(r, 100));
     gc!();
   }
-  // Periodic timers (the claim loop, the driver's heartbeats) are re-armed all the time: take the
-  // floor over several samples, so a count is what stays, not what happened to be in flight.
+  // Periodic timers (the claim loop, the driver's heartbeats) are re-armed all the time, and a
+  // query in flight holds a deadline timer: take the floor over samples spread across 3 s (longer
+  // than any periodic pass takes on a loaded FerretDB), so a count is what stays, not what
+  // happened to be in flight.
   const resources: Record<string, number> = {};
-  for (let sample = 0; sample < 10; sample++) {
+  for (let sample = 0; sample < 60; sample++) {
     const counts: Record<string, number> = {};
     for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
     for (const key of new Set([...Object.keys(counts), ...Object.keys(resources)])) {

@@ -3,12 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const probe = fileURLToPath(new URL('../../support/sessionLeakProbe.ts', import.meta.url));
-// 1,000 is the issue's figure and passed on the sessions branch, but on the merged bridge over
-// FerretDB a 1,000-session run stalls intermittently with all eight workers waiting (cause not
-// found yet; see the issue note). CI runs 200; LEAK_SESSIONS=1000 runs the full size.
-const SESSIONS = Number(process.env.LEAK_SESSIONS ?? 200);
+// The issue's figure. (A run once crawled here: the webhook dispatcher marked events dispatched
+// with one `$in` update, which FerretDB answers by decoding every event, so each batch cost as
+// much as the whole collection; it now writes one update per _id. LEAK_SESSIONS=200 for a quick run.)
+const SESSIONS = Number(process.env.LEAK_SESSIONS ?? 1000);
 /** Heap may differ by this much after the run (≈2 KB per session: noise, JIT, driver pools). */
 const HEAP_BOUND_BYTES = 2 * 1024 * 1024;
+/** Handles of one kind (timers, say) may end this many above their baseline; see below. */
+const HANDLE_SLACK = 2;
 
 describe('no leaks', () => {
   it(`creates, connects, disconnects and deletes ${SESSIONS} sessions with heap and handles back at their baseline`, async () => {
@@ -37,10 +39,12 @@ describe('no leaks', () => {
     // may grow to the pool's peak but not with the number of sessions.
     const { TCPSocketWrap: tcpAfter = 0, ...otherAfter } = result.after.resources;
     const { TCPSocketWrap: tcpBefore = 0, ...otherBefore } = result.before.resources;
-    // A periodic timer may be between runs when a sample is taken, so a kind may end lower,
-    // never higher: what the sessions left behind would show as growth.
+    // What the sessions left behind would show as growth with their number (each live session
+    // holds a socket, listeners and, while reconnecting, a timer: hundreds here). The floor taken
+    // by the probe still sees a periodic pass that happened to outlast every sample (a CI run once
+    // ended with 10 timers against 9), so a kind may end at most HANDLE_SLACK above its baseline.
     for (const kind of new Set([...Object.keys(otherAfter), ...Object.keys(otherBefore)])) {
-      expect(otherAfter[kind] ?? 0, kind).toBeLessThanOrEqual((otherBefore as Record<string, number>)[kind] ?? 0);
+      expect(otherAfter[kind] ?? 0, kind).toBeLessThanOrEqual(((otherBefore as Record<string, number>)[kind] ?? 0) + HANDLE_SLACK);
     }
     // The MongoDB pool (maxPoolSize 10) may have grown since the baseline; a socket per session
     // would be hundreds more.
