@@ -315,12 +315,18 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (decision.countsAsAttempt) session.attempts++;
       const nextReconnectAt = new Date(now.getTime() + decision.delayMs);
       const status = decision.delayMs === 0 && !decision.countsAsAttempt ? 'connecting' : 'reconnecting';
+      // The status write is bookkeeping: if it fails (MongoDB slow or down) the session must still
+      // reconnect, or it would sit in memory holding its lease with no socket. A lost lease is
+      // the renewal loop's to notice.
       const written = await setStatus(
         session,
         status,
         { lastDisconnectedAt: now, lastDisconnectReason: decision.reason, reconnectAttempts: session.attempts, nextReconnectAt: status === 'reconnecting' ? nextReconnectAt : null },
         decision.reason,
-      );
+      ).catch((err: unknown) => {
+        log.warn({ err, session: session.ctx.sessionName }, 'could not record the disconnect; reconnecting anyway');
+        return true;
+      });
       if (!written || session.closed) return;
       if (decision.delayMs === 0) {
         openSocket(session);
@@ -332,20 +338,24 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       }
       return;
     }
-    await qr.clear(session.ctx.sessionId).catch(() => undefined);
-    if (decision.action === 'logout') {
-      await authStore.wipe(session.ctx.sessionId);
-      if (session.auth) session.auth = undefined;
-      await setStatus(
-        session,
-        decision.status,
-        { desiredState: 'stopped', lastDisconnectedAt: now, lastDisconnectReason: decision.reason, reconnectAttempts: 0, nextReconnectAt: null, phoneNumber: null, pushName: null },
-        decision.reason,
-      );
-    } else {
-      await setStatus(session, 'stopped', { desiredState: 'stopped', lastDisconnectedAt: now, lastDisconnectReason: decision.reason, reconnectAttempts: 0, nextReconnectAt: null }, decision.reason);
+    // Whatever fails below, the session is torn down: a half-stopped session would keep its lease.
+    try {
+      await qr.clear(session.ctx.sessionId).catch(() => undefined);
+      if (decision.action === 'logout') {
+        await authStore.wipe(session.ctx.sessionId);
+        if (session.auth) session.auth = undefined;
+        await setStatus(
+          session,
+          decision.status,
+          { desiredState: 'stopped', lastDisconnectedAt: now, lastDisconnectReason: decision.reason, reconnectAttempts: 0, nextReconnectAt: null, phoneNumber: null, pushName: null },
+          decision.reason,
+        );
+      } else {
+        await setStatus(session, 'stopped', { desiredState: 'stopped', lastDisconnectedAt: now, lastDisconnectReason: decision.reason, reconnectAttempts: 0, nextReconnectAt: null }, decision.reason);
+      }
+    } finally {
+      teardown(session, true);
     }
-    teardown(session, true);
   }
 
   /** Takes the lease and starts the socket here; false when another instance got there first. */
