@@ -41,10 +41,12 @@ export interface ControlledServer {
 
 function controlled(port: number, url: string, launch: () => ChildProcess, cleanup: () => void = () => undefined): ControlledServer {
   let child: ChildProcess | undefined;
+  // A process killed by a signal has a signalCode and no exitCode.
+  const alive = () => child !== undefined && child.exitCode === null && child.signalCode === null;
   const stop = async () => {
-    if (!child || child.exitCode !== null) return;
+    if (!alive()) return;
     const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGKILL');
+    child!.kill('SIGKILL');
     await exited;
     child = undefined;
   };
@@ -52,6 +54,8 @@ function controlled(port: number, url: string, launch: () => ChildProcess, clean
     url,
     port,
     async start() {
+      // Already running: a second process would fail to bind and leave this one orphaned.
+      if (alive()) return;
       child = launch();
       await waitForPort(port);
     },
