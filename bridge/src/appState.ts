@@ -7,6 +7,10 @@ import { createRedis } from './infra/redis.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { createModels, ensureIndexes, type Models } from './models/index.ts';
 import { createSecretBox, type SecretBox } from './infra/secretBox.ts';
+import { withDeadline } from './infra/deadline.ts';
+
+/** A closer that has not finished by then is abandoned (the process is exiting anyway). */
+const CLOSER_MS = 8_000;
 
 /**
  * Everything the API and the workers share, built once at start and passed in (no module-level
@@ -23,7 +27,8 @@ export interface AppState {
   secrets: SecretBox;
   /** Prefix for every Redis key and BullMQ queue of this bridge. */
   keyPrefix: string;
-  onClose(closer: () => Promise<void> | void): void;
+  /** Registers a closer; `name` says what it closes, in the log line if it fails or hangs. */
+  onClose(name: string, closer: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
@@ -39,7 +44,7 @@ export async function createAppState(config: Config, options: AppStateOptions = 
   const redis = createRedis(config.redisUrl, 'commands');
   const models = createModels(mongo);
   await ensureIndexes(models);
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   let closed = false;
   return {
     config,
@@ -50,14 +55,18 @@ export async function createAppState(config: Config, options: AppStateOptions = 
     metrics: createMetrics(),
     secrets: createSecretBox(config.encryptionKey),
     keyPrefix: config.redisKeyPrefix,
-    onClose(closer) {
-      closers.push(closer);
+    onClose(name, close) {
+      closers.push({ name, close });
     },
     async close() {
       if (closed) return;
       closed = true;
-      for (const closer of closers.reverse()) {
-        await Promise.resolve(closer()).catch((err: unknown) => log.warn({ err }, 'closer failed'));
+      // Each closer gets a bounded time: one waiting on an unreachable Redis or MongoDB must not
+      // keep the rest (and the connections below) open.
+      for (const { name, close } of closers.reverse()) {
+        const started = Date.now();
+        await withDeadline(Promise.resolve().then(close), CLOSER_MS, `closing ${name}`).catch((err: unknown) => log.warn({ err, closer: name }, 'closer failed; going on'));
+        log.debug({ closer: name, ms: Date.now() - started }, 'closed');
       }
       redis.disconnect();
       await mongo.close().catch(() => undefined);

@@ -80,7 +80,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     throw error;
   });
   if (sandbox) {
-    state.onClose(() => sandbox.stop());
+    state.onClose('sandbox simulator', () => sandbox.stop());
     state.log.warn(
       { webSocketUrl: sandbox.webSocketUrl, controlUrl: sandbox.controlUrl },
       `SANDBOX MODE: sessions connect to the built-in WhatsApp simulator, not to WhatsApp; control API at ${sandbox.controlUrl}`,
@@ -88,7 +88,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
   }
   const events = mongoEventRecorder(state.models, state.log);
   const webhooks = createWebhookEngine(state, events, options.webhooks);
-  state.onClose(() => webhooks.close());
+  state.onClose('webhook engine', () => webhooks.close());
 
   // Messaging is built before the sessions so that it closes after them: the sockets' last
   // events still reach its sink.
@@ -97,9 +97,9 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
 
   const { keyPrefix, log } = state;
   const updates = redisSessionUpdates(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, log);
-  state.onClose(() => updates.close());
+  state.onClose('session update subscriber', () => updates.close());
   const rpc = redisOwnerRpc(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, config.instanceId, log);
-  state.onClose(() => rpc.close());
+  state.onClose('owner RPC', () => rpc.close());
   const sessions = createSessionManager({
     models: state.models,
     log,
@@ -120,9 +120,9 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
   });
   for (const sink of [...sinks, ...(options.sinks ?? [])]) sessions.registerSink(sink);
   const streams = eventStreams(sessions);
-  state.onClose(() => streams.closeAll());
+  state.onClose('event streams', () => streams.closeAll());
   // Sockets end before the streams and Redis subscribers they feed.
-  state.onClose(() => sessions.close());
+  state.onClose('session manager', () => sessions.close());
   const links = pairingLinks(config.encryptionKey, config.publicUrl);
 
   const sandboxScan = sandbox ? sandboxActions(sessions, sandbox.simulator) : undefined;

@@ -3,6 +3,7 @@ import type { AppState } from '../appState.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
 import type { SessionGateway, SocketEventSink } from '../sessions/sessionGateway.ts';
 import { createRedis } from '../infra/redis.ts';
+import { withDeadline } from '../infra/deadline.ts';
 import { contactStore } from '../contacts/contactStore.ts';
 import { messagesRouter } from '../http/routes/messages/router.ts';
 import { contactsRouter } from '../http/routes/contacts/router.ts';
@@ -12,6 +13,9 @@ import { messageSink } from './messageSink.ts';
 import { messageSender } from './messageSender.ts';
 import { messageQuery } from './messageQuery.ts';
 import { idempotencyKeys } from './idempotency.ts';
+
+/** How long close() waits for the retry queue's worker before disconnecting it. */
+const PIPELINE_CLOSE_MS = 3_000;
 
 export interface MessagingOptions {
   /** Resolved on every send, so the session manager may provide it after start-up. */
@@ -46,9 +50,11 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   const sink: SocketEventSink = messageSink(pipeline, state.log);
   let sweepTimer: NodeJS.Timeout | undefined;
 
-  state.onClose(async () => {
+  state.onClose('messaging', async () => {
     if (sweepTimer) clearInterval(sweepTimer);
-    await pipeline.close();
+    // BullMQ's close waits for Redis; when Redis is unreachable, give up and disconnect, which
+    // leaves the retry queue's jobs where they are for the next start.
+    await withDeadline(pipeline.close(), PIPELINE_CLOSE_MS, 'inbound retry queue close').catch((err: unknown) => state.log.warn({ err }, 'closing the retry queue timed out; disconnecting'));
     queueConnection.disconnect();
     workerConnection.disconnect();
   });

@@ -82,7 +82,8 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
       handler = h;
     },
     async close() {
-      await ready;
+      // Not awaiting `ready`: with Redis unreachable the subscription never completes, and
+      // disconnecting settles it anyway.
       handler = undefined;
       for (const [, call] of pending) {
         clearTimeout(call.timer);

@@ -38,7 +38,7 @@ export function redisSessionUpdates(publisher: Redis, subscriber: Redis, keyPref
     }
   };
   subscriber.on('message', onMessage);
-  const ready = subscriber.subscribe(channel).catch((err: unknown) => log.warn({ err }, 'could not subscribe to session updates'));
+  void subscriber.subscribe(channel).catch((err: unknown) => log.warn({ err }, 'could not subscribe to session updates'));
 
   return {
     async publish(update) {
@@ -54,7 +54,8 @@ export function redisSessionUpdates(publisher: Redis, subscriber: Redis, keyPref
       };
     },
     async close() {
-      await ready;
+      // Not awaiting `ready`: with Redis unreachable the subscription never completes, and
+      // disconnecting settles it anyway.
       listeners.clear();
       subscriber.off('message', onMessage);
       subscriber.disconnect();

@@ -113,7 +113,8 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
         await dispatch.stop();
         await worker?.close();
         await sender.close();
-        await queue.close().catch(() => undefined);
+        // With Redis unreachable BullMQ's close would wait for it; disconnecting settles it.
+        await withDeadline(queue.close(), 2_000, 'webhook queue close').catch(() => undefined);
         workerConnection?.disconnect();
         queueConnection.disconnect();
       })();

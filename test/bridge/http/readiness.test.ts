@@ -6,8 +6,8 @@ let redis: ControlledServer;
 let bridge: TestBridge;
 beforeAll(async () => {
   redis = await privateRedis();
-  // Readiness only: no workers or session restore, whose Redis connections this test cuts.
-  bridge = await startTestBridge({ label: 'ready', env: { REDIS_URL: redis.url }, noStart: true });
+  // The whole bridge, workers included: their Redis connections go down and come back too.
+  bridge = await startTestBridge({ label: 'ready', env: { REDIS_URL: redis.url } });
 });
 afterAll(async () => {
   await bridge?.close();
