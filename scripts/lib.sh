@@ -66,7 +66,10 @@ ensure_ferretdb_binary() {
 # when it answers (database ferretdb), else SQLite files under the cache.
 ensure_ferretdb() {
   local port="${1:-27017}"
-  if port_open 127.0.0.1 "$port"; then return; fi
+  if port_open 127.0.0.1 "$port"; then
+    if ferretdb_answers "$port"; then return; fi
+    restart_hung_ferretdb "$port"
+  fi
   ensure_ferretdb_binary
   local args=(--listen-addr="127.0.0.1:$port" --debug-addr="127.0.0.1:0" --telemetry=disable
     --log-level=warn --state-dir="$WAB_CACHE/ferretdb-state-$port")
@@ -83,6 +86,33 @@ ensure_ferretdb() {
   fi
   nohup "$FERRETDB_BIN" "${args[@]}" >>"$WAB_CACHE/log/ferretdb-$port.log" 2>&1 &
   wait_port 127.0.0.1 "$port" "FerretDB" "$WAB_CACHE/log/ferretdb-$port.log"
+}
+
+# True when the server on the port answers a ping and a database listing within 15 s (or when
+# the check cannot run yet: no dependencies installed).
+ferretdb_answers() {
+  [ -f "$ROOT/node_modules/mongodb/package.json" ] || return 0
+  node "$ROOT/scripts/ping-mongodb.mjs" "$1" 15000
+}
+
+# FerretDB 1.24's PostgreSQL backend can deadlock (see README, Known limits): it still accepts
+# connections but answers nothing, and every test would hang. Restart it when it is ours.
+restart_hung_ferretdb() {
+  local port="$1" pids
+  pids="$(pgrep -f -- "ferretdb-$FERRETDB_VERSION --listen-addr=127.0.0.1:$port" || true)"
+  if [ -z "$pids" ]; then
+    log "the MongoDB-compatible server on 127.0.0.1:$port accepts connections but does not answer, and it is not ours to restart"
+    exit 1
+  fi
+  log "FerretDB on 127.0.0.1:$port does not answer (deadlocked?); restarting it"
+  kill $pids 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    port_open 127.0.0.1 "$port" || return 0
+    sleep 0.2
+  done
+  kill -9 $pids 2>/dev/null || true
+  sleep 0.5
 }
 
 ensure_redis() {
