@@ -6,6 +6,17 @@ export interface MongoOptions {
   dbName?: string;
 }
 
+const DEFAULT_POOL_SIZE = 20;
+
+/**
+ * The driver lets an option given in code override the same option in the URI, so a
+ * `maxPoolSize` in MONGODB_URI would be ignored; it wins here. (FerretDB 1.x deadlocks when more
+ * operations run at once than half its PostgreSQL pool: local runs keep the pool small.)
+ */
+function poolOptions(uri: string): { maxPoolSize?: number } {
+  return /[?&]maxPoolSize=/i.test(uri) ? {} : { maxPoolSize: DEFAULT_POOL_SIZE };
+}
+
 /**
  * One mongoose connection per application state (not the global default), so several states can
  * live in one process. Commands are not buffered while disconnected: an outage answers quickly
@@ -18,7 +29,7 @@ export async function connectMongo(options: MongoOptions): Promise<Connection> {
     connectTimeoutMS: 5_000,
     socketTimeoutMS: 30_000,
     heartbeatFrequencyMS: 2_000,
-    maxPoolSize: 20,
+    ...poolOptions(options.uri),
     bufferCommands: false,
     autoIndex: false,
     autoCreate: true,

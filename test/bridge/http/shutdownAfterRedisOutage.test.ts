@@ -3,7 +3,10 @@ import { privateRedis, type ControlledServer } from '../../support/services.ts';
 import { startTestBridge, type TestBridge } from '../../support/stack.ts';
 
 const servers: ControlledServer[] = [];
+const bridges: TestBridge[] = [];
 afterAll(async () => {
+  // close() again is a no-op for the bridge and removes the test's database and keys.
+  for (const bridge of bridges) await bridge.close();
   for (const server of servers) await server.dispose();
 });
 
@@ -21,6 +24,7 @@ describe('shutdown after a Redis outage', () => {
     const redis = await privateRedis();
     servers.push(redis);
     const bridge = await startTestBridge({ label: 'shutredis', env: { REDIS_URL: redis.url } });
+    bridges.push(bridge);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_500));
     await redis.start();
@@ -32,6 +36,7 @@ describe('shutdown after a Redis outage', () => {
     const redis = await privateRedis();
     servers.push(redis);
     const bridge = await startTestBridge({ label: 'shutredis', env: { REDIS_URL: redis.url } });
+    bridges.push(bridge);
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await timedClose(bridge, 15_000)).not.toBeNull();
