@@ -89,11 +89,12 @@ export function dispatcher(models: Models, queue: DeliveryQueue, log: Logger, op
     const ids = toMark;
     toMark = [];
     if (ids.length === 0) return;
-    // One update per _id rather than one `$in` update: the same single round trip on MongoDB, and
-    // FerretDB pushes an _id equality down to PostgreSQL but decodes every event for `$in`, which
-    // made each batch cost as much as the whole collection (a 1,000-session run slowed to a crawl).
+    // One updateOne per _id, in turn: FerretDB decodes every event for an `$in` update (each batch
+    // cost the whole collection: a 1,000-session run crawled), and a multi-statement bulkWrite
+    // made its PostgreSQL pool run dry under the outage test's burst. Each single-_id update is
+    // pushed down; on MongoDB these are cheap _id updates off the hot path.
     const dispatchedAt = new Date();
-    await models.Event.bulkWrite(ids.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { dispatchedAt } } } })), { ordered: false });
+    for (const _id of ids) await models.Event.updateOne({ _id }, { $set: { dispatchedAt } });
   }
   function markDispatched(id: string): void {
     toMark.push(id);
