@@ -106,7 +106,7 @@ export async function privateFerretdb(): Promise<ControlledServer> {
     : ['--handler=sqlite', `--sqlite-url=file:${dir}/`];
   const server = controlled(
     port,
-    `mongodb://127.0.0.1:${port}/`,
+    `mongodb://127.0.0.1:${port}/?maxPoolSize=5`, // its PostgreSQL pool is 30: FerretDB needs two per update
     () =>
       spawn(
         ferretdbBinary(),
