@@ -54,7 +54,7 @@ export function redisSessionUpdates(publisher: Redis, subscriber: Redis, keyPref
       };
     },
     async close() {
-      // Not awaiting `ready`: with Redis unreachable the subscription never completes, and
+      // Not waiting for the subscription: with Redis unreachable it never completes, and
       // disconnecting settles it anyway.
       listeners.clear();
       subscriber.off('message', onMessage);

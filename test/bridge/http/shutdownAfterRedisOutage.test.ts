@@ -10,6 +10,15 @@ afterAll(async () => {
   for (const server of servers) await server.dispose();
 });
 
+/** A whole bridge (workers started) on a private Redis of its own, cleaned up after the file. */
+async function bridgeOnPrivateRedis(): Promise<{ bridge: TestBridge; redis: ControlledServer }> {
+  const redis = await privateRedis();
+  servers.push(redis);
+  const bridge = await startTestBridge({ label: 'shutredis', env: { REDIS_URL: redis.url } });
+  bridges.push(bridge);
+  return { bridge, redis };
+}
+
 /** How long close() took, or null when it had not finished after `boundMs`. */
 async function timedClose(bridge: TestBridge, boundMs: number): Promise<number | null> {
   const started = Date.now();
@@ -21,10 +30,7 @@ async function timedClose(bridge: TestBridge, boundMs: number): Promise<number |
 // and update subscribers) must still shut down in bounded time when its Redis went away.
 describe('shutdown after a Redis outage', () => {
   it('closes in bounded time after Redis was stopped and started again', async () => {
-    const redis = await privateRedis();
-    servers.push(redis);
-    const bridge = await startTestBridge({ label: 'shutredis', env: { REDIS_URL: redis.url } });
-    bridges.push(bridge);
+    const { bridge, redis } = await bridgeOnPrivateRedis();
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_500));
     await redis.start();
@@ -33,10 +39,7 @@ describe('shutdown after a Redis outage', () => {
   }, 40_000);
 
   it('closes in bounded time while Redis is still down', async () => {
-    const redis = await privateRedis();
-    servers.push(redis);
-    const bridge = await startTestBridge({ label: 'shutredis', env: { REDIS_URL: redis.url } });
-    bridges.push(bridge);
+    const { bridge, redis } = await bridgeOnPrivateRedis();
     await redis.stop();
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await timedClose(bridge, 15_000)).not.toBeNull();
