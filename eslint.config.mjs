@@ -14,6 +14,20 @@ export default tseslint.config(
     },
   },
   {
+    // What the local database (FerretDB 2 on DocumentDB) does differently, docs/database.md:
+    // single-document deletes racing an update of the same document delete nothing (deleteMany
+    // on the same unique filter does not have the problem), and there are no transactions (every
+    // write path is idempotent step by step instead).
+    files: ['bridge/src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        ...['deleteOne', 'findOneAndDelete', 'findByIdAndDelete', 'findOneAndRemove'].map((property) => ({ property, message: 'Use deleteMany with the unique filter (docs/database.md, "Deletes").' })),
+        ...['startSession', 'withTransaction', 'startTransaction'].map((property) => ({ property, message: 'No transactions: make each step idempotent (docs/database.md, "Transactions").' })),
+      ],
+      'no-restricted-syntax': ['error', { selector: "Property[key.name='deleteOne']", message: 'Use deleteMany in bulk writes (docs/database.md, "Deletes").' }],
+    },
+  },
+  {
     // Tests talk to JSON APIs; loose response typing is fine there.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

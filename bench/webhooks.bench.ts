@@ -25,8 +25,8 @@ if (!(SCALE > 0)) throw new Error('BENCH_SCALE must be a positive number');
 const EVENTS = Math.max(20, Math.round(1_000 * SCALE));
 const RECORDERS = 20;
 const PER_ENDPOINT = DEFAULT_WEBHOOK_TUNING.perEndpointInFlight;
-const MONGODB_URI = process.env.TEST_MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MONGODB_URI = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Endpoint {
   url: string;

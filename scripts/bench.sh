@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# npm run bench: every bench/*.bench.ts in turn, against the local FerretDB and Redis.
+# npm run bench: every bench/*.bench.ts in turn, against the local database and Redis.
 # Each prints its figures and the ratio to a baseline measured in the same run.
 # BENCH_SCALE=0.01 npm run bench  → a quick run with smaller sizes.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
-ensure_ferretdb_binary
+ensure_mongodb_built
 ensure_services
 cd "$ROOT"
 status=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:e2e: the package in a real n8n. Installs the pinned n8n into the cache outside the
-# repository (first run only; reused afterwards), builds the package, makes sure FerretDB, Redis
+# repository (first run only; reused afterwards), builds the package, makes sure the local database, Redis
 # and PostgreSQL answer, then runs test/e2e/*.e2e.ts (each test creates and drops its own
 # PostgreSQL database and temp user folder).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,7 +9,7 @@ N8N_E2E_DIR="${N8N_E2E_DIR:-$WAB_CACHE/n8n-$N8N_VERSION}"
 export N8N_E2E_DIR
 
 ensure_toolchain
-ensure_ferretdb_binary
+ensure_mongodb_built
 ensure_services
 
 if ! pg_isready -q -h "${E2E_PGHOST:-127.0.0.1}" -p "${E2E_PGPORT:-5432}"; then

@@ -7,7 +7,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WAB_CACHE="${WAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/whatsapp-bridge}"
 NODE_VERSION="24.21.0"
-FERRETDB_VERSION="v1.24.2"
 mkdir -p "$WAB_CACHE/bin" "$WAB_CACHE/log"
 export WAB_CACHE
 
@@ -42,75 +41,62 @@ ensure_deps() {
   export PATH="$ROOT/node_modules/.bin:$PATH"
 }
 
-# FerretDB built from the Go module proxy. A plain `go install …@v1.24.2` builds a binary that
-# panics at start ("Invalid build/version/version.txt"), because the module zip lacks the
-# generated version file; so we copy the module, write that file and build.
-ensure_ferretdb_binary() {
-  FERRETDB_BIN="$WAB_CACHE/bin/ferretdb-$FERRETDB_VERSION"
-  export FERRETDB_BIN
-  if [ -x "$FERRETDB_BIN" ]; then return; fi
-  command -v go >/dev/null || { log "Go is needed to build FerretDB and is not on the PATH"; exit 1; }
-  log "building FerretDB $FERRETDB_VERSION (first run only, about 2 minutes)"
-  local src tmp
-  src="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  tmp="$(mktemp -d)"
-  cp -r "$src/." "$tmp/"
-  chmod -R u+w "$tmp"
-  echo "$FERRETDB_VERSION" > "$tmp/build/version/version.txt"
-  (cd "$tmp" && go build -o "$FERRETDB_BIN.partial" ./cmd/ferretdb)
-  mv "$FERRETDB_BIN.partial" "$FERRETDB_BIN"
-  rm -rf "$tmp"
+# The local MongoDB-compatible server: FerretDB 2.5 on a private PostgreSQL 15 cluster with
+# DocumentDB (scripts/docdb/). Built once into $WAB_CACHE/docdb (2-4 minutes on a fresh machine;
+# build.sh returns at once when the build is complete, and two builds never run at once).
+ensure_mongodb_built() {
+  bash "$ROOT/scripts/docdb/build.sh"
 }
 
-# Start FerretDB on 127.0.0.1:$1 unless something answers there. Backend: the local PostgreSQL
-# when it answers (database ferretdb), else SQLite files under the cache.
-ensure_ferretdb() {
-  local port="${1:-27017}"
+# Start our server on 127.0.0.1:$1 unless something answers there; restart it when it accepts
+# connections but does not answer (only when it is ours: its pid file is in our cache).
+ensure_mongodb() {
+  local port="${1:-27017}" kind
   if port_open 127.0.0.1 "$port"; then
-    if ferretdb_answers "$port"; then return; fi
-    restart_hung_ferretdb "$port"
+    if kind="$(mongodb_kind "$port")"; then
+      case "$kind" in
+        "ferretdb v1."*) replace_ferretdb_v1 "$port" "$kind" ;;
+        *) return ;;
+      esac
+    elif docdb_is_ours "$port"; then
+      log "the database on 127.0.0.1:$port does not answer; restarting it"
+      bash "$ROOT/scripts/docdb/server.sh" kill "$port"
+    else
+      log "something on 127.0.0.1:$port accepts connections but does not answer as MongoDB, and it is not ours to restart"
+      exit 1
+    fi
   fi
-  ensure_ferretdb_binary
-  local args=(--listen-addr="127.0.0.1:$port" --debug-addr="127.0.0.1:0" --telemetry=disable
-    --log-level=warn --state-dir="$WAB_CACHE/ferretdb-state-$port")
-  mkdir -p "$WAB_CACHE/ferretdb-state-$port"
-  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
-    psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='ferretdb'" 2>/dev/null | grep -q 1 \
-      || createdb -h 127.0.0.1 -U postgres ferretdb 2>/dev/null || true
-    args+=(--handler=postgresql --postgresql-url="postgres://postgres@127.0.0.1:5432/ferretdb?pool_max_conns=60")
-    log "starting FerretDB on 127.0.0.1:$port (PostgreSQL backend)"
-  else
-    mkdir -p "$WAB_CACHE/ferretdb-sqlite-$port"
-    args+=(--handler=sqlite --sqlite-url="file:$WAB_CACHE/ferretdb-sqlite-$port/")
-    log "starting FerretDB on 127.0.0.1:$port (SQLite backend)"
-  fi
-  nohup "$FERRETDB_BIN" "${args[@]}" >>"$WAB_CACHE/log/ferretdb-$port.log" 2>&1 &
-  wait_port 127.0.0.1 "$port" "FerretDB" "$WAB_CACHE/log/ferretdb-$port.log"
+  ensure_mongodb_built
+  log "starting the local database on 127.0.0.1:$port (FerretDB 2.5 + PostgreSQL 15/DocumentDB, data in $WAB_CACHE/docdb/run/$port)"
+  bash "$ROOT/scripts/docdb/server.sh" start "$port"
 }
 
-# True when the server on the port answers a ping and a database listing within 15 s (or when
-# the check cannot run yet: no dependencies installed).
-ferretdb_answers() {
-  [ -f "$ROOT/node_modules/mongodb/package.json" ] || return 0
+# "mongodb <version>" or "ferretdb <version>" when the server on the port answers a ping and a
+# database listing within 15 s; fails otherwise. Before npm ci there is no driver to ask with:
+# an open port then counts as an answer.
+mongodb_kind() {
+  if [ ! -f "$ROOT/node_modules/mongodb/package.json" ]; then echo unknown; return 0; fi
   node "$ROOT/scripts/ping-mongodb.mjs" "$1" 15000
 }
 
-# FerretDB 1.24's PostgreSQL backend can deadlock (see README, Known limits): it still accepts
-# connections but answers nothing, and every test would hang. Restart it when it is ours.
-restart_hung_ferretdb() {
-  local port="$1" pids
-  pids="$(pgrep -f -- "ferretdb-$FERRETDB_VERSION --listen-addr=127.0.0.1:$port" || true)"
+docdb_is_ours() {
+  local pidfile="$WAB_CACHE/docdb/run/$1/ferretdb.pid"
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# The FerretDB 1.24 that earlier versions of these scripts started on this port: stop it (its
+# data stays where it was, in $WAB_CACHE/ferretdb-*) and run the new server in its place.
+replace_ferretdb_v1() {
+  local port="$1" kind="$2" pids
+  pids="$(pgrep -f -- "ferretdb-v1.24.2 --listen-addr=127.0.0.1:$port" || true)"
   if [ -z "$pids" ]; then
-    log "the MongoDB-compatible server on 127.0.0.1:$port accepts connections but does not answer, and it is not ours to restart"
+    log "127.0.0.1:$port runs $kind, which is not supported any more (no index use, pool deadlocks); stop it or point MONGODB_URI elsewhere"
     exit 1
   fi
-  log "FerretDB on 127.0.0.1:$port does not answer (deadlocked?); restarting it"
+  log "stopping the FerretDB 1.24 these scripts used to start on 127.0.0.1:$port (its data stays in $WAB_CACHE/ferretdb-state-$port and is not migrated)"
   kill $pids 2>/dev/null || true
   local i
-  for i in $(seq 1 50); do
-    port_open 127.0.0.1 "$port" || return 0
-    sleep 0.2
-  done
+  for i in $(seq 1 50); do port_open 127.0.0.1 "$port" || return 0; sleep 0.2; done
   kill -9 $pids 2>/dev/null || true
   sleep 0.5
 }
@@ -152,7 +138,7 @@ ensure_services() {
   local mport rport
   mport="$(local_port_of "${MONGODB_URI:-mongodb://127.0.0.1:27017/whatsapp-bridge}" 27017)"
   rport="$(local_port_of "${REDIS_URL:-redis://127.0.0.1:6379}" 6379)"
-  [ -n "$mport" ] && ensure_ferretdb "$mport"
+  [ -n "$mport" ] && ensure_mongodb "$mport"
   [ -n "$rport" ] && ensure_redis "$rport"
   return 0
 }

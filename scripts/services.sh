@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Starts the local MongoDB-compatible (FerretDB) and Redis servers if none answer.
+# Builds the local MongoDB-compatible server (once) and starts it and Redis where none answer.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_ferretdb_binary
+ensure_mongodb_built
 ensure_services
 log "MongoDB-compatible server and Redis are up"

@@ -3,9 +3,8 @@
 # Redis servers when the configured (or default) local addresses do not answer, run the bridge.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
-# Unset: the local server, usually the FerretDB started below, which deadlocks when more
-# operations run at once than half its PostgreSQL pool (60): a pool of 10 stays well under.
-export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:27017/whatsapp-bridge?maxPoolSize=10}"
+# Unset: the local server on 127.0.0.1:27017, started below when nothing answers there.
+export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:27017/whatsapp-bridge}"
 ensure_services
 
 # A fresh clone has no secrets yet: make local ones once, keep them outside the repository,

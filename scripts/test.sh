@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # npm test: install what is missing, start the local test services, then typecheck, lint and
-# run the whole vitest suite against the real FerretDB and Redis.
+# run the whole vitest suite against the real database (FerretDB 2 + DocumentDB, or MONGODB_URI) and Redis.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
-ensure_ferretdb_binary
+ensure_mongodb_built
 ensure_services
 cd "$ROOT"
 log "node $(node --version)"

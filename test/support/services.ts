@@ -1,7 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export async function freePort(): Promise<number> {
@@ -77,47 +78,45 @@ export async function privateRedis(): Promise<ControlledServer> {
   return server;
 }
 
-export function ferretdbBinary(): string {
-  const cache = process.env.WAB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'whatsapp-bridge');
-  return process.env.FERRETDB_BIN ?? join(cache, 'bin', 'ferretdb-v1.24.2');
-}
+const SERVER_SCRIPT = fileURLToPath(new URL('../../scripts/docdb/server.sh', import.meta.url));
 
-function postgresAnswers(): boolean {
-  return spawnSync('pg_isready', ['-q', '-h', '127.0.0.1', '-p', '5432']).status === 0;
-}
-
-function psql(sql: string): void {
-  const result = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
+async function serverScript(command: 'start' | 'kill', port: number, dir: string): Promise<void> {
+  const child = spawn('bash', [SERVER_SCRIPT, command, String(port), dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`scripts/docdb/server.sh ${command} ${port} failed (${code}): ${stderr.trim()}`);
 }
 
 /**
- * A private FerretDB on a free port whose data survives stop/start (outage tests). On the local
- * PostgreSQL (a database of its own, dropped on dispose) when it answers — far faster than SQLite
- * for write-heavy tests — else on SQLite in a temporary directory.
+ * A private database server of a test's own, on a free port: PostgreSQL 15 with DocumentDB and
+ * FerretDB 2 in front, built by scripts/docdb/build.sh, its cluster in a temporary directory.
+ * stop() is a crash of the whole server (FerretDB SIGKILL, PostgreSQL immediate shutdown): the
+ * bridge sees connections refused, as with a MongoDB that went down. start() brings it back with
+ * its data (PostgreSQL recovers from its WAL).
  */
-export async function privateFerretdb(): Promise<ControlledServer> {
+export async function privateDatabase(): Promise<ControlledServer> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'wab-ferret-'));
-  const pgDatabase = postgresAnswers() ? `wab_private_${port}_${process.pid}` : undefined;
-  if (pgDatabase) psql(`CREATE DATABASE ${pgDatabase}`);
-  const backend = pgDatabase
-    ? ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:5432/${pgDatabase}?pool_max_conns=30`]
-    : ['--handler=sqlite', `--sqlite-url=file:${dir}/`];
-  const server = controlled(
+  const dir = mkdtempSync(join(tmpdir(), 'wab-db-'));
+  let running = false;
+  const server: ControlledServer = {
+    url: `mongodb://127.0.0.1:${port}/`,
     port,
-    `mongodb://127.0.0.1:${port}/?maxPoolSize=5`, // its PostgreSQL pool is 30: FerretDB needs two per update
-    () =>
-      spawn(
-        ferretdbBinary(),
-        [`--listen-addr=127.0.0.1:${port}`, '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=error', `--state-dir=${dir}`, ...backend],
-        { stdio: 'ignore' },
-      ),
-    () => {
-      rmSync(dir, { recursive: true, force: true });
-      if (pgDatabase) psql(`DROP DATABASE IF EXISTS ${pgDatabase} WITH (FORCE)`);
+    async start() {
+      await serverScript('start', port, dir);
+      running = true;
     },
-  );
+    async stop() {
+      if (!running) return;
+      await serverScript('kill', port, dir);
+      running = false;
+    },
+    async dispose() {
+      await serverScript('kill', port, dir).catch(() => undefined);
+      running = false;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
   await server.start();
   return server;
 }

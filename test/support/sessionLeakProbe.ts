@@ -7,7 +7,7 @@ import { loadConfig } from '../../bridge/src/config.ts';
 import { createBridge } from '../../bridge/src/bridgeRuntime.ts';
 import { DisconnectReason } from '@whiskeysockets/baileys';
 import { FakeWhatsApp } from './fakeSocket.ts';
-import { MONGODB_URI, testEnv, uniqueName } from './stack.ts';
+import { testEnv, uniqueName } from './stack.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
@@ -15,9 +15,7 @@ if (!gc) throw new Error('run with --expose-gc');
 const total = Number(process.env.SESSIONS ?? 1000);
 const concurrency = 8;
 const prefix = uniqueName('leak');
-// Eight cycles run at once, each with several writes in flight: a pool of 10 keeps them from
-// queueing on the driver while staying well under FerretDB's PostgreSQL connections.
-const config = loadConfig(testEnv({ REDIS_KEY_PREFIX: prefix, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', MONGODB_URI: MONGODB_URI.replace('maxPoolSize=5', 'maxPoolSize=10') }));
+const config = loadConfig(testEnv({ REDIS_KEY_PREFIX: prefix, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' }));
 const whatsapp = new FakeWhatsApp();
 const bridge = await createBridge(config, {
   dbName: uniqueName('leak'),

@@ -10,10 +10,17 @@ import { createApp } from '../../bridge/src/http/app.ts';
 import { createLogger } from '../../bridge/src/infra/logger.ts';
 import { FakeWhatsApp } from './fakeSocket.ts';
 
-// A small pool per test bridge: FerretDB's PostgreSQL backend can deadlock when its clients run
-// more operations at once than it has PostgreSQL connections (see README, "FerretDB").
-export const MONGODB_URI = process.env.TEST_MONGODB_URI ?? 'mongodb://127.0.0.1:27017/?maxPoolSize=5';
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The suite runs against whatever MONGODB_URI names (MongoDB, Atlas, a FerretDB 2), by default the
+// local server scripts/test.sh starts. Each test bridge uses a database of its own.
+export const MONGODB_URI = process.env.TEST_MONGODB_URI ?? process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
+
+/** The same server with another database named in the path (options kept). */
+export function withDatabase(uri: string, dbName: string): string {
+  const url = new URL(uri);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+}
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 
 /** A unique, short name for this test's database and Redis prefix. */

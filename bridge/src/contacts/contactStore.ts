@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import type { Models } from '../models/index.ts';
+import { isDuplicateKey } from '../infra/duplicateKey.ts';
 import type { ContactDoc } from '../models/contact.ts';
 import { storedText } from '../messages/storedText.ts';
 
@@ -53,9 +54,8 @@ export function contactStore(models: Models) {
       try {
         await (models.Contact.collection as unknown as mongo.Collection<ContactDoc>).bulkWrite(operations, { ordered: false });
       } catch (error) {
-        const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
         // A concurrent upsert of the same new contact: it exists now; apply this update again.
-        if (!Array.isArray(writeErrors) || !writeErrors.every((e) => e.code === 11000)) throw error;
+        if (!isDuplicateKey(error)) throw error;
         await (models.Contact.collection as unknown as mongo.Collection<ContactDoc>).bulkWrite(operations, { ordered: false });
       }
     },

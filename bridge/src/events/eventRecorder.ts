@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import type { mongo } from 'mongoose';
 import type { Logger } from '../infra/logger.ts';
 import { newId } from '../infra/ids.ts';
+import { duplicatePositions, isDuplicateKey } from '../infra/duplicateKey.ts';
 import type { Models } from '../models/index.ts';
 import type { EventDoc } from '../models/event.ts';
 import type { EventRecorder, NewEvent, RecordedEvent } from './eventTypes.ts';
+import { EVENT_RETENTION_MS, expiryAfter } from './retention.ts';
 
 function toRecorded(doc: EventDoc): RecordedEvent {
   return {
@@ -15,53 +19,90 @@ function toRecorded(doc: EventDoc): RecordedEvent {
   };
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number })?.code === 11000;
+/**
+ * The id of an event with a dedupe key is derived from (organization, key): recording the same
+ * thing twice is a duplicate _id, which the primary key refuses, so no unique index is needed.
+ * Events without a key get a new time-ordered id.
+ */
+export function eventIdFor(organizationId: string, dedupeKey: string): string {
+  return `evt_${createHash('sha256').update(`${organizationId}\u0001${dedupeKey}`).digest('hex').slice(0, 22)}`;
 }
 
-/** Stores events in MongoDB (insert-once on (organization, dedupeKey)) and notifies listeners. */
+/**
+ * The outbox: stores events in MongoDB (once per (organization, dedupeKey)) and tells listeners
+ * about the new ones. Recording only writes: listeners (the webhook dispatcher) are called
+ * without being waited for, and whatever they do not finish, the dispatcher's sweep does from
+ * the stored events.
+ */
 export function mongoEventRecorder(models: Models, log: Logger): EventRecorder {
   const listeners: Array<(event: RecordedEvent) => Promise<void> | void> = [];
+  const collection = models.Event.collection as unknown as mongo.Collection<EventDoc>;
 
-  async function notify(event: RecordedEvent): Promise<void> {
+  function notify(event: RecordedEvent): void {
     for (const listener of listeners) {
       try {
-        await listener(event);
+        void Promise.resolve(listener(event)).catch((err: unknown) => log.warn({ err, eventId: event.id, type: event.type }, 'event listener failed'));
       } catch (err) {
-        // The event is stored; a dispatcher sweep picks up anything a listener could not finish.
         log.warn({ err, eventId: event.id, type: event.type }, 'event listener failed');
       }
     }
+  }
+
+  function toDoc(input: NewEvent): EventDoc {
+    const timestamp = input.timestamp ?? new Date();
+    const id = input.dedupeKey ? eventIdFor(input.organizationId, input.dedupeKey) : newId('evt', timestamp.getTime());
+    return {
+      _id: id,
+      organizationId: input.organizationId,
+      type: input.type,
+      session: input.session,
+      data: input.data,
+      timestamp,
+      dedupeKey: input.dedupeKey ?? id,
+      dispatchedAt: null,
+      expiresAt: expiryAfter(timestamp, EVENT_RETENTION_MS),
+    };
   }
 
   return {
     onRecorded(listener) {
       listeners.push(listener);
     },
+
     async record(input: NewEvent) {
-      const timestamp = input.timestamp ?? new Date();
-      const id = newId('evt', timestamp.getTime());
-      const doc: EventDoc = {
-        _id: id,
-        organizationId: input.organizationId,
-        type: input.type,
-        session: input.session,
-        data: input.data,
-        timestamp,
-        dedupeKey: input.dedupeKey ?? id,
-        dispatchedAt: null,
-      };
+      const doc = toDoc(input);
       try {
-        await models.Event.collection.insertOne(doc as unknown as Parameters<typeof models.Event.collection.insertOne>[0]);
+        await collection.insertOne(doc);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        const existing = await models.Event.findOne({ organizationId: input.organizationId, dedupeKey: doc.dedupeKey }).lean<EventDoc>();
+        const existing = await models.Event.findById(doc._id).lean<EventDoc>();
         if (!existing) throw error;
         return { event: toRecorded(existing), created: false };
       }
       const event = toRecorded(doc);
-      await notify(event);
+      notify(event);
       return { event, created: true };
+    },
+
+    async recordMany(inputs: NewEvent[]) {
+      if (inputs.length === 0) return;
+      const docs = inputs.map(toDoc);
+      let existing = new Set<number>();
+      try {
+        await collection.insertMany(docs, { ordered: false });
+      } catch (error) {
+        // Already recorded (a retried write): those are not new, the rest are.
+        const duplicates = duplicatePositions(error);
+        if (!duplicates) throw error;
+        existing = duplicates;
+      }
+      // A batch may name one event twice (a redelivery in the same burst): the first counts.
+      const seen = new Set<string>();
+      docs.forEach((doc, index) => {
+        if (existing.has(index) || seen.has(doc._id)) return;
+        seen.add(doc._id);
+        notify(toRecorded(doc));
+      });
     },
   };
 }

@@ -36,6 +36,11 @@ export interface RecordedEvent {
  */
 export interface EventRecorder {
   record(event: NewEvent): Promise<{ event: RecordedEvent; created: boolean }>;
-  /** Called after each newly stored event; errors are the listener's to handle. */
+  /** Stores a batch in one write, in order; each new one is announced as by record(). */
+  recordMany(events: NewEvent[]): Promise<void>;
+  /**
+   * Called, in recording order, for each newly stored event once it is stored; not waited for
+   * (a listener's failure is logged, and the stored event is there for its sweep).
+   */
   onRecorded(listener: (event: RecordedEvent) => Promise<void> | void): void;
 }

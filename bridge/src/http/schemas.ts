@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * A human-readable name: trimmed, 1–200 characters, no control characters (they are useless in
- * names, and NUL cannot be stored by every MongoDB-compatible backend).
+ * names and garble the logs and pages that show them).
  */
 export const displayName = z
   .string()

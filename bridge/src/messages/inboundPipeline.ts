@@ -32,8 +32,11 @@ const QUEUE_NAME = 'inbound-writes';
 /** After a failed direct write, skip straight to the queue for this long (no pile-up of slow writes). */
 const SUSPECT_MS = 1_000;
 const STRANDED_LIMIT = 100_000;
+/** Messages written together at most (one insert for the messages, one for their events). */
+const MAX_BATCH = 500;
 
 class MessageNotStoredYet extends Error {}
+class PipelineClosing extends Error {}
 
 /**
  * The inbound write path: write to MongoDB directly; when that fails or is too slow, put the
@@ -55,6 +58,13 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   let stranded: InboundJob[] = [];
   let strandedTimer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
+  // Aborted at close: a queued write still waiting on MongoDB goes back to the queue at once for
+  // another instance (or the next start), instead of holding its lock until it stalls.
+  const closing = new AbortController();
+  const closed = new Promise<never>((_, reject) => {
+    closing.signal.addEventListener('abort', () => reject(new PipelineClosing('the bridge is closing')), { once: true });
+  });
+  closed.catch(() => undefined);
 
   async function run(job: InboundJob): Promise<void> {
     switch (job.kind) {
@@ -131,16 +141,36 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     return work;
   }
 
+  // Group commit: messages that arrive while a write is in flight wait for the next one and go
+  // together, so a burst costs a few batched writes instead of one round trip per message, and a
+  // lone message is written at once (no timer). One writer keeps the arrival order.
+  let waiting: Array<{ docs: MessageDoc[]; written: () => void }> = [];
+  let writing: Promise<void> | undefined;
+  async function writeWaiting(): Promise<void> {
+    while (waiting.length > 0) {
+      let count = 0;
+      let take = 0;
+      while (take < waiting.length && (take === 0 || count + waiting[take].docs.length <= MAX_BATCH)) count += waiting[take++].docs.length;
+      const taken = waiting.slice(0, take);
+      waiting = waiting.slice(take);
+      const docs = taken.flatMap((w) => w.docs);
+      await submit(() => deps.store.writeMessages(docs), () => docs.map((doc) => ({ kind: 'message' as const, doc })));
+      for (const w of taken) w.written();
+    }
+  }
+
   function backoff(attemptsMade: number): number {
     const delay = Math.min(retryBaseMs * 2 ** Math.max(0, attemptsMade - 1), retryMaxMs);
     return Math.round(delay / 2 + Math.random() * (delay / 2));
   }
 
   return {
-    /** Stores a batch of normalised messages (with their events), or queues them. */
+    /** Stores normalised messages (with their events), or queues them; resolves once either is done. Never throws. */
     messages(docs: MessageDoc[]): Promise<void> {
       if (docs.length === 0) return Promise.resolve();
-      return track(submit(() => deps.store.writeMessages(docs), () => docs.map((doc) => ({ kind: 'message' as const, doc }))));
+      const written = new Promise<void>((resolve) => waiting.push({ docs, written: resolve }));
+      writing ??= writeWaiting().finally(() => (writing = undefined));
+      return track(written);
     },
 
     status(changes: StatusChange[]): Promise<void> {
@@ -175,9 +205,11 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       let outageDelay = 200;
       const processor = async (job: Job<InboundJob>): Promise<void> => {
         try {
-          await withDeadline(run(reviveJob(job.data)), Math.max(writeTimeoutMs * 3, 15_000), 'MongoDB (queued write)');
+          await Promise.race([withDeadline(run(reviveJob(job.data)), Math.max(writeTimeoutMs * 3, 15_000), 'MongoDB (queued write)'), closed]);
           outageDelay = 200;
         } catch (err) {
+          // Back to the waiting list without using up an attempt (writes are idempotent).
+          if (err instanceof PipelineClosing) throw Worker.RateLimitError();
           if (isOutage(err) && worker) {
             // MongoDB is still away: pause the whole worker instead of burning this job's attempts.
             await worker.rateLimit(outageDelay);
@@ -215,6 +247,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       await Promise.allSettled([...inFlight]);
       if (strandedTimer) clearInterval(strandedTimer);
       if (stranded.length) log.error({ count: stranded.length }, 'closing with writes held in memory (MongoDB and Redis were down)');
+      closing.abort();
       await worker?.close().catch(() => undefined);
       await queue.close().catch(() => undefined);
     },

@@ -3,6 +3,7 @@ import type { MessageDoc, MessageType } from '../models/message.ts';
 import { decodeCursor, encodeCursor } from '../http/pageCursor.ts';
 import { notFound } from '../http/errors.ts';
 import { messageView, type MessageView } from './messageView.ts';
+import { LISTING_TIME_MS, after, listing, narrowed, runListing, type IndexKeys, type Listing } from '../infra/listing.ts';
 
 export interface MessageFilters {
   session?: string;
@@ -36,9 +37,6 @@ function isMessageCursor(value: unknown): value is MessageCursor {
 /** Newest first; `_id` breaks ties between equal timestamps so the order is total. */
 const NEWEST_FIRST = { timestamp: -1, _id: -1 } as const;
 
-/** Reads are bounded: a listing that cannot finish in time fails instead of holding the request. */
-const DEFAULT_QUERY_TIME_MS = 15_000;
-
 function baseFilter(organizationId: string, f: MessageFilters): Record<string, unknown> {
   const filter: Record<string, unknown> = { organizationId };
   if (f.session) filter.session = f.session;
@@ -51,23 +49,43 @@ function baseFilter(organizationId: string, f: MessageFilters): Record<string, u
   return filter;
 }
 
+/**
+ * The listing index for the filters (models/message.ts): the most selective one whose equality
+ * keys are all filtered on; the other filters are checked on the rows as the index is walked.
+ */
+function indexFor(f: MessageFilters): IndexKeys {
+  const prefix: Record<string, 1> = { organizationId: 1 };
+  if (f.session && f.chat) Object.assign(prefix, { session: 1, chat: 1 });
+  else if (f.chat) prefix.chat = 1;
+  else if (f.session) prefix.session = 1;
+  else if (f.type) prefix.type = 1;
+  else if (f.direction) prefix.direction = 1;
+  return { ...prefix, ...NEWEST_FIRST };
+}
+
 /** Message lookup for one organization: keyset (cursor) pages, numbered pages, one message. */
-export function messageQuery(models: Models, options: { maxTimeMs?: number } = {}) {
+/** The first page of a listing, or the page after `cursor`: strictly after the last message returned, in (timestamp desc, _id desc) order. */
+export function cursorListing(organizationId: string, filters: MessageFilters, limit: number, cursor?: string): Listing {
+  let filter = baseFilter(organizationId, filters);
+  if (cursor) {
+    const last = decodeCursor(cursor, isMessageCursor);
+    filter = narrowed(filter, after(NEWEST_FIRST, { timestamp: new Date(last.t), _id: last.i }));
+  }
+  return listing({ filter, sort: NEWEST_FIRST, index: indexFor(filters), limit: limit + 1 });
+}
+
+/** Page `page` (from 1) of `limit` messages: the same walk, skipping the pages before it. */
+export function pageListing(organizationId: string, filters: MessageFilters, limit: number, page: number): Listing {
+  return listing({ filter: baseFilter(organizationId, filters), sort: NEWEST_FIRST, index: indexFor(filters), limit, skip: (page - 1) * limit });
+}
+
+export function messageQuery(models: Models) {
   const Message = models.Message;
-  const QUERY_TIME_MS = options.maxTimeMs ?? DEFAULT_QUERY_TIME_MS;
 
   return {
-    filterFor: baseFilter,
 
     async byCursor(organizationId: string, filters: MessageFilters, limit: number, cursor?: string): Promise<CursorPage> {
-      const filter = baseFilter(organizationId, filters);
-      if (cursor) {
-        const after = decodeCursor(cursor, isMessageCursor);
-        const at = new Date(after.t);
-        // Strictly after the last message returned, in (timestamp desc, _id desc) order.
-        filter.$or = [{ timestamp: { $lt: at } }, { timestamp: at, _id: { $lt: after.i } }];
-      }
-      const docs = await Message.find(filter).sort(NEWEST_FIRST).limit(limit + 1).maxTimeMS(QUERY_TIME_MS).lean<MessageDoc[]>();
+      const docs = await runListing<MessageDoc>(Message, cursorListing(organizationId, filters, limit, cursor));
       const hasMore = docs.length > limit;
       const page = hasMore ? docs.slice(0, limit) : docs;
       const last = page[page.length - 1];
@@ -80,14 +98,14 @@ export function messageQuery(models: Models, options: { maxTimeMs?: number } = {
     async byPage(organizationId: string, filters: MessageFilters, limit: number, page: number): Promise<NumberedPage> {
       const filter = baseFilter(organizationId, filters);
       const [docs, total] = await Promise.all([
-        Message.find(filter).sort(NEWEST_FIRST).skip((page - 1) * limit).limit(limit).maxTimeMS(QUERY_TIME_MS).lean<MessageDoc[]>(),
-        Message.countDocuments(filter).maxTimeMS(QUERY_TIME_MS),
+        runListing<MessageDoc>(Message, pageListing(organizationId, filters, limit, page)),
+        Message.countDocuments(filter).maxTimeMS(LISTING_TIME_MS),
       ]);
       return { data: docs.map(messageView), pagination: { page, limit, total, pages: Math.ceil(total / limit) } };
     },
 
     async byId(organizationId: string, id: string): Promise<MessageView> {
-      const doc = /^msg_[0-9a-f]{24}$/.test(id) ? await Message.findOne({ _id: id, organizationId }).maxTimeMS(QUERY_TIME_MS).lean<MessageDoc>() : null;
+      const doc = /^msg_[0-9a-f]{24}$/.test(id) ? await Message.findOne({ _id: id, organizationId }).maxTimeMS(LISTING_TIME_MS).lean<MessageDoc>() : null;
       if (!doc) throw notFound('message_not_found', `No message ${id}`);
       return messageView(doc);
     },

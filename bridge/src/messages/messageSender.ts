@@ -45,7 +45,9 @@ export function messageSender(deps: MessageSenderDeps) {
   const sendTimeoutMs = deps.sendTimeoutMs ?? 60_000;
 
   async function storedKeyOf(organizationId: string, session: string, chat: string, messageId: string) {
-    const doc = await models.Message.findOne({ organizationId, session, chat, messageId }, { fromMe: 1, from: 1, text: 1 }).maxTimeMS(5_000).lean<Pick<MessageDoc, 'fromMe' | 'from' | 'text'>>();
+    // Sent or received: the two ids the message can have (its unique key includes fromMe).
+    const ids = [true, false].map((fromMe) => storedMessageId({ organizationId, session, chat, messageId, fromMe }));
+    const doc = await models.Message.findOne({ _id: { $in: ids } }, { fromMe: 1, from: 1, text: 1 }).maxTimeMS(5_000).lean<Pick<MessageDoc, 'fromMe' | 'from' | 'text'>>();
     return {
       key: { remoteJid: chat, id: messageId, fromMe: doc?.fromMe ?? false, ...(doc?.from && doc.from !== chat ? { participant: doc.from } : {}) },
       text: doc?.text ?? '',
@@ -139,7 +141,7 @@ export function messageSender(deps: MessageSenderDeps) {
     } catch (error) {
       if (error instanceof ApiError) {
         // The gateway refused (unknown or disconnected session): nothing went out.
-        await models.Message.deleteOne({ _id: doc._id, status: 'pending' });
+        await models.Message.deleteMany({ _id: doc._id, status: 'pending' });
         throw error;
       }
       if (error instanceof TimeoutError) {

@@ -5,16 +5,13 @@ import type { EventRecorder } from '../events/eventTypes.ts';
 import { messageView } from './messageView.ts';
 import { storedMessageId, type MessageKey } from './messageKey.ts';
 import { statusRank } from './messageStatus.ts';
+import { duplicatePositions, isDuplicateKey } from '../infra/duplicateKey.ts';
 
 export interface StatusChange extends MessageKey {
   status: MessageStatus;
 }
 
 export type StatusOutcome = 'applied' | 'unchanged' | 'missing';
-
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number })?.code === 11000;
-}
 
 /**
  * Writes messages and their events. Each write is idempotent, so the socket sink, the retry
@@ -24,20 +21,19 @@ export function messageStore(models: Models, events: EventRecorder) {
   const collection = models.Message.collection as unknown as mongo.Collection<MessageDoc>;
 
   /**
-   * Insert-if-absent on the unique key: the same effect as an upsert with $setOnInsert, but
-   * served by the unique index alone (no query first), which keeps it cheap on every backend.
-   * Returns the positions of the documents this call created.
+   * Insert-if-absent on the _id (derived from the unique key): the same effect as an upsert with
+   * $setOnInsert, but one unordered insert for the batch, refused by the primary key where a
+   * message is stored already (no query first). Returns the positions of the documents it created.
    */
   async function insertAbsent(docs: MessageDoc[]): Promise<Set<number>> {
     const created = new Set(docs.map((_, index) => index));
     try {
       await collection.insertMany(docs, { ordered: false });
     } catch (error) {
-      const bulk = error as { writeErrors?: Array<{ code?: number; index?: number }> | { code?: number; index?: number } };
-      const writeErrors = Array.isArray(bulk.writeErrors) ? bulk.writeErrors : bulk.writeErrors ? [bulk.writeErrors] : [];
       // Anything but "already stored" (duplicate key) is a real failure: the caller retries it all.
-      if (writeErrors.length === 0 || !writeErrors.every((e) => e.code === 11000 && typeof e.index === 'number')) throw error;
-      for (const e of writeErrors) created.delete(e.index!);
+      const existing = duplicatePositions(error);
+      if (!existing) throw error;
+      for (const index of existing) created.delete(index);
     }
     return created;
   }
@@ -51,20 +47,18 @@ export function messageStore(models: Models, events: EventRecorder) {
     async writeMessages(docs: MessageDoc[]): Promise<void> {
       if (docs.length === 0) return;
       const inserted = await insertAbsent(docs);
-      // In order, so a chat's events are recorded in the order WhatsApp delivered its messages.
-      for (const [index, doc] of docs.entries()) {
-        if (doc.fromMe && !inserted.has(index)) continue;
-        // Recorded even when the message already existed: a write that stored the message but
-        // failed before its event is completed by the retry, and the dedupe key keeps it to one.
-        const type = doc.fromMe ? 'message.sent' : 'message.received';
-        await events.record({
-          organizationId: doc.organizationId,
-          type,
-          session: doc.session,
-          data: { ...messageView(doc) },
-          dedupeKey: `${type}:${doc._id}`,
-        });
-      }
+      // Recorded even when the message already existed: a write that stored the message but
+      // failed before its event is completed by the retry, and the event's id (derived from its
+      // dedupe key) keeps it to one. Outbound messages already stored were sent through the API,
+      // which records its own event. One write for the batch, in order, so a chat's events keep
+      // the order WhatsApp delivered its messages in.
+      const toRecord = docs.filter((doc, index) => !doc.fromMe || inserted.has(index));
+      await events.recordMany(
+        toRecord.map((doc) => {
+          const type = doc.fromMe ? 'message.sent' : 'message.received';
+          return { organizationId: doc.organizationId, type, session: doc.session, data: { ...messageView(doc) }, dedupeKey: `${type}:${doc._id}` };
+        }),
+      );
     },
 
     /** Moves a stored message's status forward (never back) and records `message.updated`. */

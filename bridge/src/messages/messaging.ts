@@ -48,10 +48,8 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   });
   const query = messageQuery(state.models);
   const sink: SocketEventSink = messageSink(pipeline, state.log);
-  let sweepTimer: NodeJS.Timeout | undefined;
 
   state.onClose('messaging', async () => {
-    if (sweepTimer) clearInterval(sweepTimer);
     // BullMQ's close waits for Redis; when Redis is unreachable, give up and disconnect, which
     // leaves the retry queue's jobs where they are for the next start.
     await withDeadline(pipeline.close(), PIPELINE_CLOSE_MS, 'inbound retry queue close').catch((err: unknown) => state.log.warn({ err }, 'closing the retry queue timed out; disconnecting'));
@@ -68,13 +66,9 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     routers(): Router[] {
       return [messagesRouter(state, sender, query), contactsRouter(state)];
     },
-    /** Starts the retry worker and the hourly sweep of old idempotency keys. */
+    /** Starts the retry worker (idempotency keys expire through their TTL index). */
     start(): void {
       pipeline.start();
-      sweepTimer = setInterval(() => {
-        idempotency.sweep().catch((err: unknown) => state.log.warn({ err }, 'idempotency key sweep failed'));
-      }, 60 * 60 * 1000);
-      sweepTimer.unref();
     },
   };
 }

@@ -25,7 +25,9 @@ const authStateSchema = new Schema<AuthStateDoc>(
   },
   { versionKey: false },
 );
-authStateSchema.index({ sessionId: 1, type: 1 });
+// No secondary index: every read and the wipe go by _id ("<sessionId>:<type>:<keyId>", a
+// session's documents are one _id range), so the signal-key writes of every message maintain
+// only the primary key.
 
 export function authStateModel(connection: Connection): Model<AuthStateDoc> {
   return connection.model<AuthStateDoc>('AuthState', authStateSchema, 'auth_state');

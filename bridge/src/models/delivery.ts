@@ -9,7 +9,7 @@ export interface DeliveryAttempt {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
-  /** The first bytes of the response body, NUL characters removed. */
+  /** The first bytes of the response body. */
   response: string | null;
 }
 
@@ -36,6 +36,8 @@ export interface DeliveryDoc {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** Set when the delivery finishes; the TTL index removes it then (events/retention.ts). */
+  expiresAt: Date | null;
 }
 
 const attemptSchema = new Schema<DeliveryAttempt>(
@@ -65,6 +67,7 @@ const deliverySchema = new Schema<DeliveryDoc>(
     nextAttemptAt: { type: Date, default: null },
     lastError: { type: String, default: null },
     completedAt: { type: Date, default: null },
+    expiresAt: { type: Date, default: null },
   },
   { timestamps: true, versionKey: false, minimize: false },
 );
@@ -75,6 +78,7 @@ deliverySchema.index({ webhookId: 1, _id: -1 });
 deliverySchema.index({ webhookId: 1, status: 1, _id: -1 });
 // The overdue sweep (pending deliveries whose job was lost).
 deliverySchema.index({ status: 1, nextAttemptAt: 1 });
+deliverySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export function deliveryModel(connection: Connection): Model<DeliveryDoc> {
   return connection.model<DeliveryDoc>('Delivery', deliverySchema, 'webhook_deliveries');

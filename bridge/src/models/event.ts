@@ -12,6 +12,8 @@ export interface EventDoc {
   dedupeKey: string;
   /** Set once deliveries for every matching webhook have been enqueued. */
   dispatchedAt: Date | null;
+  /** Removed by the TTL index after this (events/retention.ts). */
+  expiresAt: Date;
 }
 
 const eventSchema = new Schema<EventDoc>(
@@ -24,11 +26,13 @@ const eventSchema = new Schema<EventDoc>(
     timestamp: { type: Date, required: true },
     dedupeKey: { type: String, required: true },
     dispatchedAt: { type: Date, default: null },
+    expiresAt: { type: Date, required: true },
   },
   { versionKey: false, minimize: false },
 );
 eventSchema.index({ organizationId: 1, dedupeKey: 1 }, { unique: true });
 eventSchema.index({ dispatchedAt: 1, timestamp: 1 });
+eventSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export function eventModel(connection: Connection): Model<EventDoc> {
   return connection.model<EventDoc>('Event', eventSchema, 'events');

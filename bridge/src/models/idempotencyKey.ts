@@ -16,6 +16,13 @@ export interface IdempotencyKeyDoc {
   responseStatus: number | null;
   responseBody: Record<string, unknown> | null;
   createdAt: Date;
+  /** Set by each claim: only the request that holds the claim completes or releases it. */
+  claimToken: string;
+  /**
+   * When MongoDB's TTL monitor removes the key: shortly after the send deadline while in
+   * progress (a claim left by a crash does not block the key for long), a day after completion.
+   */
+  expiresAt: Date;
 }
 
 const idempotencyKeySchema = new Schema<IdempotencyKeyDoc>(
@@ -29,12 +36,14 @@ const idempotencyKeySchema = new Schema<IdempotencyKeyDoc>(
     responseStatus: { type: Number, default: null },
     responseBody: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, required: true },
+    claimToken: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
   },
   { versionKey: false, minimize: false },
 );
 idempotencyKeySchema.index({ organizationId: 1, session: 1, key: 1 }, { unique: true });
-// Old keys are swept by age (no TTL indexes: not every MongoDB-compatible backend has them).
-idempotencyKeySchema.index({ createdAt: 1 });
+// TTL: MongoDB (and DocumentDB, through pg_cron) deletes a key within about a minute of expiresAt.
+idempotencyKeySchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export function idempotencyKeyModel(connection: Connection): Model<IdempotencyKeyDoc> {
   return connection.model<IdempotencyKeyDoc>('IdempotencyKey', idempotencyKeySchema, 'idempotency_keys');

@@ -28,6 +28,18 @@ export function createModels(connection: Connection) {
 
 export type Models = ReturnType<typeof createModels>;
 
+/**
+ * Indexes earlier versions created that nothing uses any more, dropped at start when present:
+ * each costs every write (a unique one most: DocumentDB enforces it with an exclusion
+ * constraint). Messages and events are unique by their _id, derived from their unique key.
+ */
+const RETIRED_INDEXES: Record<string, string[]> = {
+  messages: ['organizationId_1_session_1_chat_1_messageId_1_fromMe_1'],
+  events: ['organizationId_1_dedupeKey_1'],
+  auth_state: ['sessionId_1_type_1'],
+  idempotency_keys: ['createdAt_1'],
+};
+
 /** Creates the collections and indexes (unique keys are part of the data invariants). */
 export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) {
@@ -35,5 +47,11 @@ export async function ensureIndexes(models: Models): Promise<void> {
       if (error.code !== 48) throw error; // 48: NamespaceExists
     });
     await model.createIndexes();
+    for (const name of RETIRED_INDEXES[model.collection.collectionName] ?? []) {
+      await model.collection.dropIndex(name).catch((error: { code?: number; codeName?: string }) => {
+        // Not there (a new database, or another instance dropped it first).
+        if (error.code !== 27 && error.codeName !== 'IndexNotFound' && error.code !== 26) throw error;
+      });
+    }
   }
 }

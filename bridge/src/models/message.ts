@@ -37,8 +37,8 @@ export interface MessageReaction {
 
 /**
  * A stored message. `_id` is derived from the unique key (organization, session, chat, messageId,
- * fromMe), so every writer (socket sink, retry worker, send route) computes the same id and an
- * upsert on it is idempotent.
+ * fromMe), so every writer (socket sink, retry worker, send route) computes the same id, an
+ * insert of it is idempotent, and the primary key enforces the uniqueness.
  */
 export interface MessageDoc {
   _id: string;
@@ -94,8 +94,9 @@ const messageSchema = new Schema<MessageDoc>(
   { versionKey: false, minimize: false },
 );
 
-// Invariant 1: one document per message, however often WhatsApp delivers it.
-messageSchema.index({ organizationId: 1, session: 1, chat: 1, messageId: 1, fromMe: 1 }, { unique: true });
+// Invariant 1 (one document per message, however often WhatsApp delivers it) is the _id's: it is
+// derived from the unique key (messageKey.ts), so a second insert of a message is a duplicate
+// _id. A unique index on the key's fields would only repeat that, at a price on every insert.
 // Listing is newest first with (timestamp, _id) as the keyset. Every listing index ends in that
 // pair, so whichever one the planner picks for the equality filters it walks in sort order and
 // stops at `limit` (no in-memory sort); the remaining filters are applied to the fetched docs.

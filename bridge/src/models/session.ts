@@ -49,6 +49,8 @@ const sessionSchema = new Schema<SessionDoc>(
   { timestamps: true, versionKey: false, minimize: false },
 );
 sessionSchema.index({ organizationId: 1, name: 1 }, { unique: true });
+// The listing walks this one: unique indexes on DocumentDB cannot return rows in order.
+sessionSchema.index({ organizationId: 1, name: 1, _id: 1 });
 sessionSchema.index({ desiredState: 1 });
 
 export function sessionModel(connection: Connection): Model<SessionDoc> {

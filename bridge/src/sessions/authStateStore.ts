@@ -36,6 +36,7 @@ const CREDS = 'creds';
 /** The raw document as the driver sees it (string ids, not mongoose's default ObjectId). */
 type StoredDoc = Omit<AuthStateDoc, '_id'> & { _id: string };
 const TIMEOUT_MS = 10_000;
+const WIPE_ATTEMPTS = 3;
 
 const docId = (sessionId: string, type: string, keyId: string) => `${sessionId}:${type}:${keyId}`;
 
@@ -82,7 +83,7 @@ export function mongoAuthStateStore(models: Models, secrets: SecretBox): AuthSta
         for (const [type, entries] of Object.entries(data)) {
           for (const [keyId, value] of Object.entries(entries ?? {})) {
             const _id = docId(sessionId, type, keyId);
-            if (value === null || value === undefined) ops.push({ deleteOne: { filter: { _id } } });
+            if (value === null || value === undefined) ops.push({ deleteMany: { filter: { _id } } });
             else ops.push({ replaceOne: { filter: { _id }, replacement: { sessionId, type, keyId, value: seal(_id, value), updatedAt: now }, upsert: true } });
           }
         }
@@ -110,7 +111,18 @@ export function mongoAuthStateStore(models: Models, secrets: SecretBox): AuthSta
       return Boolean(creds?.registered || creds?.me);
     },
     async wipe(sessionId) {
-      await withDeadline(AuthState.deleteMany({ sessionId }), TIMEOUT_MS, 'auth state wipe');
+      // Every id starts with "<sessionId>:", so the primary key alone finds them (';' follows ':').
+      const ofSession = { _id: { $gt: `${sessionId}:`, $lt: `${sessionId};` } };
+      // Idempotent: tried again on any failure (a delete racing writes of another session once
+      // failed on DocumentDB with "lock BufferContent is not held"; see docs/database.md).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withDeadline(AuthState.deleteMany(ofSession), TIMEOUT_MS, 'auth state wipe');
+          return;
+        } catch (error) {
+          if (attempt >= WIPE_ATTEMPTS) throw error;
+        }
+      }
     },
   };
 }

@@ -16,6 +16,8 @@ import { DEFAULT_BACKOFF, decideReconnect, type BackoffSchedule } from './reconn
 import { newId } from '../infra/ids.ts';
 import { SecretBoxError } from '../infra/secretBox.ts';
 import { withDeadline } from '../infra/deadline.ts';
+import { listing, runListing, type Listing } from '../infra/listing.ts';
+import { isDuplicateKey } from '../infra/duplicateKey.ts';
 import { conflict, notFound, serviceUnavailable } from '../http/errors.ts';
 
 export interface SessionManagerOptions {
@@ -103,6 +105,8 @@ const NEXT_QR_TTL_MS = 20_000;
 const SOCKET_CALL_MS = 30_000;
 const RPC_MS = 35_000;
 const DB_MS = 10_000;
+/** GET /v1/sessions is not paged; an organization has far fewer sessions than this. */
+const MAX_SESSIONS_LISTED = 10_000;
 
 function toView(doc: SessionDoc): SessionView {
   const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -119,6 +123,11 @@ function toView(doc: SessionDoc): SessionView {
     nextReconnectAt: iso(doc.nextReconnectAt),
     createdAt: iso(doc.createdAt),
   };
+}
+
+/** An organization's sessions by name (names are unique per organization; _id only completes the index). */
+export function sessionListing(organizationId: string): Listing {
+  return listing({ filter: { organizationId }, sort: { name: 1, _id: 1 }, index: { organizationId: 1, name: 1, _id: 1 }, limit: MAX_SESSIONS_LISTED });
 }
 
 function statusCodeOf(update: Partial<ConnectionState>): number | undefined {
@@ -634,14 +643,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       try {
         await Session.collection.insertOne(doc as unknown as Parameters<typeof Session.collection.insertOne>[0]);
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) throw conflict('session_exists', `A session named "${name}" already exists.`);
+        if (isDuplicateKey(error)) throw conflict('session_exists', `A session named "${name}" already exists.`);
         throw error;
       }
       if (start) await startSession(doc);
       return await view(organizationId, name);
     },
     async list(organizationId) {
-      const docs = await withDeadline(Session.find({ organizationId }).sort({ name: 1 }).lean<SessionDoc[]>(), DB_MS, 'session list');
+      const docs = await withDeadline(runListing<SessionDoc>(Session, sessionListing(organizationId)), DB_MS, 'session list');
       return docs.map(toView);
     },
     get: view,
@@ -671,7 +680,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       await Session.updateOne({ _id: doc._id }, { $set: { desiredState: 'stopped' } });
       await logoutSession(doc).catch((err: unknown) => log.warn({ err, session: name }, 'logout during delete failed; wiping anyway'));
       await authStore.wipe(doc._id);
-      await Session.deleteOne({ _id: doc._id });
+      // deleteMany: a single-document delete racing a status write deletes nothing on DocumentDB (docs/database.md).
+      await Session.deleteMany({ _id: doc._id });
       await leases.forget(doc._id).catch(() => undefined);
       if (purge) {
         const db = models.Session.db;

@@ -1,6 +1,8 @@
 import type { Models } from '../models/index.ts';
 import type { DeliveryDoc, DeliveryStatus } from '../models/delivery.ts';
 import { conflict, notFound } from '../http/errors.ts';
+import { after, listing, runListing, type Listing } from '../infra/listing.ts';
+import { DELIVERY_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 import type { DeliveryQueue } from './deliveryQueue.ts';
 import type { WebhookRegistry } from './webhookRegistry.ts';
 
@@ -46,6 +48,22 @@ export interface DeliveryPage {
 }
 
 const RECOVER_BATCH = 200;
+const NEWEST_FIRST = { _id: -1 } as const;
+
+/** A batch of failed deliveries created since `since`, newest first, below `before` (delivery ids sort by creation time). */
+export function failedSinceListing(webhookId: string, since: Date, before: string): Listing {
+  const filter = { webhookId, status: 'failed', createdAt: { $gte: since }, ...(before ? { _id: { $lt: before } } : {}) };
+  return listing({ filter, sort: NEWEST_FIRST, index: { webhookId: 1, status: 1, ...NEWEST_FIRST }, limit: RECOVER_BATCH });
+}
+
+/** A webhook's attempt log, newest first, optionally by status (models/delivery.ts has both indexes). */
+export function deliveryListing(webhookId: string, query: { status?: DeliveryStatus; limit: number; cursor?: string }): Listing {
+  const filter: Record<string, unknown> = { webhookId };
+  if (query.status) filter.status = query.status;
+  if (query.cursor) Object.assign(filter, after(NEWEST_FIRST, { _id: query.cursor }));
+  const index = query.status ? { webhookId: 1, status: 1, ...NEWEST_FIRST } as const : { webhookId: 1, ...NEWEST_FIRST } as const;
+  return listing({ filter, sort: NEWEST_FIRST, index, limit: query.limit + 1 });
+}
 
 /**
  * The attempt log of a webhook and its replays. Delivery ids sort by creation time, so "newest
@@ -57,10 +75,13 @@ export function deliveryLog(models: Models, queue: DeliveryQueue, registry: Webh
     const now = new Date();
     const doc = await models.Delivery.findOneAndUpdate(
       { _id: delivery._id, status: { $ne: 'pending' } },
-      { $set: { status: 'pending', roundAttempts: 0, nextAttemptAt: now, completedAt: null, updatedAt: now }, $inc: { round: 1 } },
+      { $set: { status: 'pending', roundAttempts: 0, nextAttemptAt: now, completedAt: null, updatedAt: now, expiresAt: null }, $inc: { round: 1 } },
       { returnDocument: 'after' },
     ).lean<DeliveryDoc>();
-    if (doc) await queue.enqueue(doc);
+    if (!doc) return null;
+    // The new round needs the event until it finishes (which extends the event again).
+    await models.Event.updateOne({ _id: doc.eventId }, { $max: { expiresAt: expiryAfter(now, DELIVERY_RETENTION_MS) } });
+    await queue.enqueue(doc);
     return doc;
   }
 
@@ -72,10 +93,7 @@ export function deliveryLog(models: Models, queue: DeliveryQueue, registry: Webh
   return {
     async list(organizationId: string, webhookId: string, query: { status?: DeliveryStatus; limit: number; cursor?: string }): Promise<DeliveryPage> {
       await registry.find(organizationId, webhookId);
-      const filter: Record<string, unknown> = { webhookId };
-      if (query.status) filter.status = query.status;
-      if (query.cursor) filter._id = { $lt: query.cursor };
-      const docs = await models.Delivery.find(filter).sort({ _id: -1 }).limit(query.limit + 1).lean<DeliveryDoc[]>();
+      const docs = await runListing<DeliveryDoc>(models.Delivery, deliveryListing(webhookId, query));
       const hasMore = docs.length > query.limit;
       const page = docs.slice(0, query.limit);
       return { data: page.map(toDeliveryView), pagination: { limit: query.limit, nextCursor: hasMore ? page[page.length - 1]._id : null, hasMore } };
@@ -102,15 +120,12 @@ export function deliveryLog(models: Models, queue: DeliveryQueue, registry: Webh
     async recover(organizationId: string, webhookId: string, since: Date): Promise<{ replayed: number }> {
       await enabledWebhook(organizationId, webhookId);
       let replayed = 0;
-      let after = '';
+      let before = '';
       for (;;) {
-        const batch = await models.Delivery.find({ webhookId, status: 'failed', createdAt: { $gte: since }, _id: { $gt: after } }, { _id: 1 })
-          .sort({ _id: 1 })
-          .limit(RECOVER_BATCH)
-          .lean<Array<Pick<DeliveryDoc, '_id'>>>();
+        const batch = await runListing<DeliveryDoc, Pick<DeliveryDoc, '_id'>>(models.Delivery, failedSinceListing(webhookId, since, before), { _id: 1 });
         for (const delivery of batch) if (await replay(delivery)) replayed += 1;
         if (batch.length < RECOVER_BATCH) break;
-        after = batch[batch.length - 1]._id;
+        before = batch[batch.length - 1]._id;
       }
       return { replayed };
     },

@@ -39,6 +39,8 @@ const JOB_OPTIONS = {
 export interface DeliveryQueue {
   queue: Queue<DeliveryJobData>;
   enqueue(ref: DeliveryRef, delayMs?: number): Promise<void>;
+  /** Several due deliveries in one round trip. */
+  enqueueMany(refs: DeliveryRef[]): Promise<void>;
   /** Runs a delayed job now; false when it is not (or no longer) delayed. */
   promote(jobId: string): Promise<boolean>;
   counts(): Promise<Record<string, number>>;
@@ -55,6 +57,14 @@ export function deliveryQueue(connection: Redis, prefix: string): DeliveryQueue 
         queue.add('deliver', { deliveryId: ref._id, webhookId: ref.webhookId, eventId: ref.eventId, round: ref.round }, { ...JOB_OPTIONS, jobId: deliveryJobId(ref), delay: Math.max(0, delayMs) }),
         5_000,
         'Redis (enqueue delivery)',
+      );
+    },
+    async enqueueMany(refs) {
+      if (refs.length === 0) return;
+      await withDeadline(
+        queue.addBulk(refs.map((ref) => ({ name: 'deliver', data: { deliveryId: ref._id, webhookId: ref.webhookId, eventId: ref.eventId, round: ref.round }, opts: { ...JOB_OPTIONS, jobId: deliveryJobId(ref) } }))),
+        5_000,
+        'Redis (enqueue deliveries)',
       );
     },
     async promote(jobId) {

@@ -14,6 +14,7 @@ import { nextDelayMs } from './retrySchedule.ts';
 import { AttemptAbortedError, type AttemptResult, type WebhookSender } from './webhookDelivery.ts';
 import { signatureHeader } from './webhookSecret.ts';
 import { observeAttempt, type WebhookMetrics } from './webhookMetrics.ts';
+import { DELIVERY_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 
 /** Attempts kept per delivery (replays append; the oldest are dropped). */
 export const MAX_ATTEMPTS_KEPT = 50;
@@ -91,10 +92,12 @@ export function deliveryWorker(deps: DeliveryWorkerDeps, options: DeliveryWorker
 
   async function finish(delivery: DeliveryDoc, status: 'succeeded' | 'failed', set: Record<string, unknown>): Promise<void> {
     const now = new Date();
-    await models.Delivery.updateOne(
-      { _id: delivery._id, round: delivery.round },
-      { $set: { status, nextAttemptAt: null, completedAt: now, updatedAt: now, ...set } },
-    );
+    const expiresAt = expiryAfter(now, DELIVERY_RETENTION_MS);
+    await Promise.all([
+      models.Delivery.updateOne({ _id: delivery._id, round: delivery.round }, { $set: { status, nextAttemptAt: null, completedAt: now, updatedAt: now, expiresAt, ...set } }),
+      // The event stays as long as its deliveries (a replay needs it).
+      models.Event.updateOne({ _id: delivery.eventId }, { $max: { expiresAt } }),
+    ]);
     deps.metrics.deliveries.inc({ outcome: status });
   }
 

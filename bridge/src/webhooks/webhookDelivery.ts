@@ -121,7 +121,7 @@ function classify(error: unknown, durationMs: number, timeoutMs: number): Attemp
   return failure('network_error', durationMs, code && readable[code] ? `${readable[code]} (${code})` : detail);
 }
 
-/** The first bytes of a body as text, without NUL (not storable everywhere); the rest is discarded. */
+/** The first bytes of a body as text; the rest is discarded. */
 async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -132,5 +132,5 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown })
   }
   if (size === 0) return null;
   const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-  return text.replaceAll('\u0000', '').replace(/\uFFFD$/, '');
+  return text.replace(/\uFFFD$/, ''); // a character cut in half at the end
 }

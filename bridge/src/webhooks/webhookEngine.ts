@@ -41,9 +41,6 @@ export const DEFAULT_WEBHOOK_TUNING: WebhookTuning = {
   resolver: systemResolver,
 };
 
-/** How long recording an event waits for its fan-out before leaving it to the sweep. */
-const FAN_OUT_WAIT_MS = 2_000;
-
 export interface WebhookEngine {
   registry: WebhookRegistry;
   deliveries: DeliveryLog;
@@ -72,9 +69,9 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
   });
   const deliveries = deliveryLog(models, queue, registry);
 
-  // Recording waits for the fan-out (back-pressure in normal operation) but not for long: during a
-  // Redis or MongoDB hiccup the event is already stored and the dispatcher sweep delivers it.
-  events.onRecorded((event) => withDeadline(dispatch.fanOut(event), FAN_OUT_WAIT_MS, 'webhook fan-out'));
+  // The outbox is write-only: recording stores the event and returns; the dispatcher fans it out
+  // right behind (in batches), and its sweep covers whatever that could not finish.
+  events.onRecorded((event) => dispatch.schedule(event));
 
   let worker: ReturnType<typeof deliveryWorker> | undefined;
   let workerConnection: ReturnType<typeof createRedis> | undefined;

@@ -1,5 +1,7 @@
 import type { SecretBox } from '../infra/secretBox.ts';
 import { newId } from '../infra/ids.ts';
+import { listing, runListing, type Listing } from '../infra/listing.ts';
+import { EVENT_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 import type { Models } from '../models/index.ts';
 import type { WebhookDoc } from '../models/webhook.ts';
 import type { EventDoc } from '../models/event.ts';
@@ -12,6 +14,11 @@ import type { Dispatcher } from './dispatcher.ts';
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000;
 /** Keeps listing and fan-out per organization bounded. */
 export const MAX_WEBHOOKS_PER_ORGANIZATION = 100;
+
+/** An organization's webhooks in creation order (their ids). */
+export function webhookListing(organizationId: string): Listing {
+  return listing({ filter: { organizationId }, sort: { _id: 1 }, index: { organizationId: 1, _id: 1 }, limit: MAX_WEBHOOKS_PER_ORGANIZATION });
+}
 
 export interface WebhookView {
   id: string;
@@ -109,7 +116,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
     },
 
     async list(organizationId: string): Promise<WebhookView[]> {
-      const docs = await models.Webhook.find({ organizationId }).sort({ _id: 1 }).limit(MAX_WEBHOOKS_PER_ORGANIZATION).lean<WebhookDoc[]>();
+      const docs = await runListing<WebhookDoc>(models.Webhook, webhookListing(organizationId));
       return docs.map(toWebhookView);
     },
 
@@ -133,7 +140,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
 
     async remove(organizationId: string, id: string): Promise<void> {
       await find(organizationId, id);
-      await models.Webhook.deleteOne({ _id: id, organizationId });
+      await models.Webhook.deleteMany({ _id: id, organizationId });
       // Queued jobs of these deliveries find nothing and end without sending.
       await models.Delivery.deleteMany({ webhookId: id });
     },
@@ -168,6 +175,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
         dedupeKey: eventId,
         // Never fanned out to other webhooks: its one delivery is created here.
         dispatchedAt: timestamp,
+        expiresAt: expiryAfter(timestamp, EVENT_RETENTION_MS),
       };
       await models.Event.collection.insertOne(event as unknown as Parameters<typeof models.Event.collection.insertOne>[0]);
       const delivery = await dispatcher.deliver({ id: eventId, organizationId, type: event.type, session: null }, id);

@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../support/services.ts';
 import { MongoClient } from 'mongodb';
-import { MONGODB_URI, startTestBridge, testEnv, uniqueName } from '../../support/stack.ts';
+import { MONGODB_URI, startTestBridge, testEnv, uniqueName, withDatabase } from '../../support/stack.ts';
 import { healthRouter } from '../../../bridge/src/http/routes/health/router.ts';
 
 const main = fileURLToPath(new URL('../../../bridge/src/main.ts', import.meta.url));
@@ -42,7 +42,7 @@ describe('graceful shutdown', () => {
   it('the process exits 0 on SIGTERM within the bound', async () => {
     const port = await freePort();
     const dbName = uniqueName('sig');
-    const env = { PATH: process.env.PATH, ...testEnv({ PORT: String(port), REDIS_KEY_PREFIX: uniqueName('sig'), MONGODB_URI: `mongodb://127.0.0.1:27017/${dbName}?maxPoolSize=5`, LOG_LEVEL: 'info' }) };
+    const env = { PATH: process.env.PATH, ...testEnv({ PORT: String(port), REDIS_KEY_PREFIX: uniqueName('sig'), MONGODB_URI: withDatabase(MONGODB_URI, dbName), LOG_LEVEL: 'info' }) };
     const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

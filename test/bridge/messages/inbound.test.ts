@@ -15,7 +15,8 @@ beforeAll(async () => {
 afterAll(async () => tb?.close());
 
 const messages = () => tb.state.models.Message;
-const eventsOf = (type: string) => tb.state.models.Event.find({ organizationId: org.id, type }).sort({ _id: 1 }).lean();
+// In the order they were recorded (ids of deduplicated events are derived from their key, not time-ordered).
+const eventsOf = (type: string) => tb.state.models.Event.find({ organizationId: org.id, type }).sort({ timestamp: 1 }).lean();
 
 describe('inbound messages', () => {
   it('stores a received message once, however often WhatsApp delivers it, with one message.received event', async () => {

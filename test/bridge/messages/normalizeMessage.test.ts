@@ -69,8 +69,8 @@ describe('normalising Baileys messages', () => {
     expect(stub).toMatchObject({ type: 'unsupported', rawType: 'messageStubType:27' });
   });
 
-  it('strips NUL from stored text; skips status broadcasts and keyless messages', () => {
-    expect(normaliseMessage(ref, fixtures.withNul(), now)!.text).toBe('nulinside');
+  it('keeps text exactly as received, NUL included; skips status broadcasts and keyless messages', () => {
+    expect(normaliseMessage(ref, fixtures.withNul(), now)!.text).toBe('nul\u0000inside');
     expect(normaliseMessage(ref, { ...fixtures.conversation(), key: { remoteJid: 'status@broadcast', id: 'S1', fromMe: false } }, now)).toBeNull();
     expect(normaliseMessage(ref, { key: {}, message: { conversation: 'x' } } as WAMessage, now)).toBeNull();
   });

@@ -1,24 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateFerretdb, type ControlledServer } from '../../support/services.ts';
+import { privateDatabase, type ControlledServer } from '../../support/services.ts';
 import { startMessagingBridge, waitUntil, type MessagingTestBridge } from '../../support/messagingBridge.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { textMessage, messageId } from '../../support/waMessages.ts';
 
 const inbound = { writeTimeoutMs: 1_000, retryBaseMs: 100, retryMaxMs: 1_000 };
-let ferret: ControlledServer;
+let database: ControlledServer;
 const bridges: MessagingTestBridge[] = [];
 
 beforeAll(async () => {
-  ferret = await privateFerretdb();
+  database = await privateDatabase();
 });
 afterAll(async () => {
-  await ferret.start().catch(() => undefined);
+  await database.start().catch(() => undefined);
   for (const b of bridges.reverse()) await b.close().catch(() => undefined);
-  await ferret.dispose();
+  await database.dispose();
 });
 
 async function bridgeOn(dbName: string, prefix: string): Promise<MessagingTestBridge> {
-  const tb = await startMessagingBridge({ label: 'outage', dbName, env: { MONGODB_URI: ferret.url, REDIS_KEY_PREFIX: prefix }, bridgeOptions: { inbound } });
+  const tb = await startMessagingBridge({ label: 'outage', dbName, env: { MONGODB_URI: database.url, REDIS_KEY_PREFIX: prefix }, bridgeOptions: { inbound } });
   bridges.push(tb);
   return tb;
 }
@@ -29,7 +29,7 @@ describe('never lose an inbound message', () => {
     const org = await tb.createOrganization('Outage');
     const socket = tb.gateway.connect(org.id, 'main');
 
-    await ferret.stop();
+    await database.stop();
     const chats = Array.from({ length: 10 }, (_, i) => `49151000000${i}@s.whatsapp.net`);
     const ids: string[] = [];
     const at = Date.now();
@@ -42,7 +42,7 @@ describe('never lose an inbound message', () => {
     for (let i = 0; i < 50; i++) socket.receive([textMessage(`message ${i}`, { id: ids[i], chat: chats[i % chats.length], at: at + i * 1000 })]);
     await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.config.redisKeyPrefix}:inbound-writes:msg-*`)).length >= 1_000, 30_000, 'writes queued in Redis');
 
-    await ferret.start();
+    await database.start();
     const Message = tb.state.models.Message;
     await waitUntil(async () => (await Message.countDocuments({ organizationId: org.id }).catch(() => 0)) === 1_000, 120_000, '1,000 messages stored');
     await waitUntil(
@@ -69,7 +69,7 @@ describe('never lose an inbound message', () => {
     const first = await bridgeOn(dbName, prefix);
     const org = await first.createOrganization('Restart');
     const socket = first.gateway.connect(org.id, 'main');
-    await ferret.stop();
+    await database.stop();
     const ids = Array.from({ length: 100 }, () => messageId());
     ids.forEach((id, i) => socket.receive([textMessage(`queued ${i}`, { id })]));
     await waitUntil(async () => (await first.bridge.state.redis.keys(`${prefix}:inbound-writes:msg-*`)).length >= 100, 30_000, 'writes queued');
@@ -77,7 +77,7 @@ describe('never lose an inbound message', () => {
     await first.bridge.close();
     bridges.splice(bridges.indexOf(first), 1);
 
-    await ferret.start();
+    await database.start();
     const second = await bridgeOn(dbName, prefix);
     await waitUntil(async () => (await second.state.models.Message.countDocuments({ organizationId: org.id })) === 100, 60_000, 'stored by the second bridge');
     await waitUntil(async () => (await second.bridge.messagingBacklog()) === 0, 60_000, 'queue drained');

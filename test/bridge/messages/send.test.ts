@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMessagingBridge, waitUntil, type MessagingTestBridge } from '../../support/messagingBridge.ts';
 import { freePort } from '../../support/services.ts';
 import { fetchMedia } from '../../../bridge/src/messages/outboundMedia.ts';
+import { idempotencyKeys } from '../../../bridge/src/messages/idempotency.ts';
 import type { FakeSocket } from '../../support/fakeSocket.ts';
 
 let tb: MessagingTestBridge;
@@ -170,6 +171,28 @@ describe('sending messages', () => {
     // The same key on another session is another request.
     tb.gateway.connect(org.id, 'other');
     expect((await send({ to: '4915123456789', text: 'parallel' }, { 'idempotency-key': 'burst-1' }, 'other')).status).toBe(202);
+  });
+
+  it('Idempotency-Key: a claim left by a crash blocks retries until it lapses, then exactly one retry sends', async () => {
+    const body = { to: '4915123456789', text: 'nach dem Absturz' };
+    // A process claimed the key, then died before sending (its claim is never completed or released).
+    const crashed = await idempotencyKeys(tb.state.models).claim({ organizationId: org.id, session: 'main', key: 'crash-1' }, body);
+    expect(crashed.kind).toBe('claimed');
+    const blocked = await send(body, { 'idempotency-key': 'crash-1' });
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.code).toBe('idempotency_key_in_progress');
+    // The claim's time passes (the send deadline plus a margin); the TTL pass has not removed it yet.
+    await tb.state.models.IdempotencyKey.updateMany({ key: 'crash-1' }, { $set: { expiresAt: new Date(Date.now() - 1_000) } });
+    const before = socket.sent.length;
+    const retries = await Promise.all(Array.from({ length: 6 }, () => send(body, { 'idempotency-key': 'crash-1' })));
+    expect(socket.sent.length).toBe(before + 1);
+    expect(retries.filter((r) => r.status === 202).length).toBeGreaterThanOrEqual(1);
+    for (const r of retries.filter((x) => x.status !== 202)) expect(r.body.error.code).toBe('idempotency_key_in_progress');
+    // The crashed process's claim cannot complete or release the key it lost.
+    if (crashed.kind === 'claimed') await crashed.release();
+    const after = await send(body, { 'idempotency-key': 'crash-1' });
+    expect(after.status).toBe(202);
+    expect(socket.sent.length).toBe(before + 1);
   });
 
   it('a send WhatsApp refuses is stored as error and answered 502 send_failed', async () => {

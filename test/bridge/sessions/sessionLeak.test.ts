@@ -3,9 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const probe = fileURLToPath(new URL('../../support/sessionLeakProbe.ts', import.meta.url));
-// The issue's figure. (A run once crawled here: the webhook dispatcher marked events dispatched
-// with one `$in` update, which FerretDB answers by decoding every event, so each batch cost as
-// much as the whole collection; it now writes one update per _id. LEAK_SESSIONS=200 for a quick run.)
+// The issue's figure (LEAK_SESSIONS=200 for a quick run).
 const SESSIONS = Number(process.env.LEAK_SESSIONS ?? 1000);
 /** Heap may differ by this much after the run (≈2 KB per session: noise, JIT, driver pools). */
 const HEAP_BOUND_BYTES = 2 * 1024 * 1024;
@@ -34,9 +32,9 @@ describe('no leaks', () => {
     expect(result.remaining).toBe(0);
     expect(result.authDocs).toBe(0);
     expect(growth).toBeLessThan(HEAP_BOUND_BYTES);
-    // Timers and every other handle kind come back to (at most) their baseline. TCP sockets are pooled connections
-    // to MongoDB (the probe's maxPoolSize 10 plus 2 monitors) and Redis (3): they
-    // may grow to the pool's peak but not with the number of sessions.
+    // Timers and every other handle kind come back to (at most) their baseline. TCP sockets are
+    // pooled connections to MongoDB (plus 2 monitors) and Redis (3): they may grow to the pool's
+    // peak but not with the number of sessions.
     const { TCPSocketWrap: tcpAfter = 0, ...otherAfter } = result.after.resources;
     const { TCPSocketWrap: tcpBefore = 0, ...otherBefore } = result.before.resources;
     // What the sessions left behind would show as growth with their number (each live session
@@ -46,8 +44,8 @@ describe('no leaks', () => {
     for (const kind of new Set([...Object.keys(otherAfter), ...Object.keys(otherBefore)])) {
       expect(otherAfter[kind] ?? 0, kind).toBeLessThanOrEqual(((otherBefore as Record<string, number>)[kind] ?? 0) + HANDLE_SLACK);
     }
-    // The MongoDB pool (maxPoolSize 10) may have grown since the baseline; a socket per session
-    // would be hundreds more.
-    expect(tcpAfter).toBeLessThanOrEqual(tcpBefore + 10);
-  }, 600_000); // a guard, not a performance target: 1,000 sessions take 1–3 minutes on FerretDB
+    // The MongoDB pool may have grown since the baseline (eight cycles at once, each with a few
+    // writes in flight); a socket per session would be hundreds more.
+    expect(tcpAfter).toBeLessThanOrEqual(tcpBefore + 20);
+  }, 600_000); // a guard, not a performance target: 1,000 sessions take about a minute here
 });

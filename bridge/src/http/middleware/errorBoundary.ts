@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { ApiError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, validationFailed, badRequest, conflict, unsupportedMediaType } from '../errors.ts';
 import { TimeoutError } from '../../infra/deadline.ts';
+import { isDuplicateKey } from '../../infra/duplicateKey.ts';
 
 interface HttpLikeError {
   status?: number;
@@ -55,7 +56,7 @@ export function toApiError(thrown: unknown): ApiError {
   // MongoDB / mongoose
   if (e.name === 'CastError') return badRequest('invalid_id', 'An identifier in the request is not valid.');
   if (e.name === 'ValidationError') return validationFailed(e.message ?? 'invalid document');
-  if (e.code === 11000 || e.code === 11001) return conflict('conflict', 'A resource with the same unique key already exists.');
+  if (isDuplicateKey(e)) return conflict('conflict', 'A resource with the same unique key already exists.');
   if (isDependencyOutage(e)) return serviceUnavailable('dependency_unavailable', 'A backing service (MongoDB or Redis) is unavailable; try again shortly.');
   return new ApiError(500, 'internal_error', 'Something went wrong on our side.');
 }

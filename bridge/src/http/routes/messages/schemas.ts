@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MESSAGE_TYPES } from '../../../models/message.ts';
 
-// NUL cannot be stored by every MongoDB-compatible backend, and no WhatsApp client shows it.
+// No WhatsApp client shows a NUL: one in outgoing text is a client's bug, answered with a 400.
 const noNul = (max: number, min = 0) => z.string().min(min).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
 
 const mediaFields = {
