@@ -12,8 +12,16 @@ ensure_toolchain
 ensure_mongodb_built
 ensure_services
 
-if ! pg_isready -q -h "${E2E_PGHOST:-127.0.0.1}" -p "${E2E_PGPORT:-5432}"; then
-  log "PostgreSQL does not answer on ${E2E_PGHOST:-127.0.0.1}:${E2E_PGPORT:-5432} (n8n's database for the e2e test)"
+# n8n's own database: the PostgreSQL cluster of the local database server (through its socket),
+# so the test needs no other server; E2E_PGHOST/E2E_PGPORT point it at another PostgreSQL.
+if [ -z "${E2E_PGHOST:-}" ]; then
+  mport="$(local_port_of "${MONGODB_URI:-mongodb://127.0.0.1:27017/whatsapp-bridge}" 27017)"
+  [ -n "$mport" ] || mport=27017
+  bash "$ROOT/scripts/docdb/server.sh" start "$mport" >/dev/null
+  export E2E_PGHOST="$WAB_CACHE/docdb/run/$mport/sock" E2E_PGPORT=5432
+fi
+if ! pg_isready -q -h "$E2E_PGHOST" -p "${E2E_PGPORT:-5432}"; then
+  log "PostgreSQL does not answer on $E2E_PGHOST:${E2E_PGPORT:-5432} (n8n's database for the e2e test)"
   exit 1
 fi
 

@@ -2,17 +2,19 @@
 # Runs one local MongoDB-compatible server: a private PostgreSQL 15 cluster with DocumentDB in
 # ordered-index mode, and FerretDB v2.5.0 in front of it on 127.0.0.1:PORT. Built by build.sh.
 #
-# usage: scripts/docdb/server.sh start|stop|kill|status|psql PORT [DATA_DIR]
+# usage: scripts/docdb/server.sh start|stop|kill|kill-postgres|status|psql PORT [DATA_DIR]
 #   start   idempotent; safe when two starts race (flock on DATA_DIR); a FerretDB or PostgreSQL
 #           that died is started again
 #   stop    FerretDB TERM, PostgreSQL fast shutdown
 #   kill    a crash: FerretDB SIGKILL, PostgreSQL immediate shutdown (outage tests)
+#   kill-postgres  PostgreSQL alone crashes (immediate shutdown); FerretDB keeps answering, with errors
 #   DATA_DIR defaults to $WAB_CACHE/docdb/run/PORT. PostgreSQL listens on a Unix socket in it only.
 # The system PostgreSQL (port 5432, /etc/postgresql) is neither used nor changed.
 set -euo pipefail
 
-CMD="${1:?usage: server.sh start|stop|kill|status|psql PORT [DATA_DIR]}"
-PORT="${2:?usage: server.sh start|stop|kill|status|psql PORT [DATA_DIR]}"
+USAGE="usage: server.sh start|stop|kill|kill-postgres|status|psql PORT [DATA_DIR]"
+CMD="${1:?$USAGE}"
+PORT="${2:?$USAGE}"
 WAB_CACHE="${WAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/whatsapp-bridge}"
 CACHE="${DOCDB_CACHE:-$WAB_CACHE/docdb}"
 DATA="${3:-$CACHE/run/$PORT}"
@@ -132,10 +134,11 @@ case "$CMD" in
     ;;
   stop) flock 9; stop_all fast ;;
   kill) flock 9; stop_all immediate ;;
+  kill-postgres) flock 9; if pg_running; then as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate -w -t 60 stop > /dev/null || true; fi ;;
   status)
     pg_running && echo "postgresql: running (pid $(pg_pid))" || echo "postgresql: stopped"
     ferret_running && echo "ferretdb: running (pid $(ferret_pid)) on 127.0.0.1:$PORT" || echo "ferretdb: stopped"
     ;;
   psql) shift 3 2>/dev/null || shift $#; exec "$PGBIN/psql" -h "$SOCK" -p "$PGPORT" -U postgres -d postgres "$@" ;;
-  *) fail "usage: server.sh start|stop|kill|status|psql PORT [DATA_DIR]" ;;
+  *) fail "$USAGE" ;;
 esac

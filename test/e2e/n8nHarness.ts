@@ -6,9 +6,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/services.ts';
 
 export const N8N_VERSION = '2.39.10';
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -16,17 +16,6 @@ const CACHE = process.env.WAB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(h
 export const N8N_DIR = process.env.N8N_E2E_DIR ?? join(CACHE, `n8n-${N8N_VERSION}`);
 const N8N_BIN = join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
 const PG = { host: process.env.E2E_PGHOST ?? '127.0.0.1', port: process.env.E2E_PGPORT ?? '5432', user: process.env.E2E_PGUSER ?? 'postgres' };
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function psql(sql: string): void {
   execFileSync('psql', ['-h', PG.host, '-p', PG.port, '-U', PG.user, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });

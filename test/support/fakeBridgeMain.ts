@@ -6,12 +6,14 @@
  *   GET  /__fake/state          → { instanceId, owned: [sessionId], sockets: [{ label, state, pairingCodes, sent }] }
  *   POST /__fake/scan/:name     → the phone scans the QR of the newest socket of session :name
  *   POST /__fake/send/:org/:name {jid, text} → bridge.sessions.sendMessage (the SessionGateway)
+ *   POST /__fake/receive/:name {count, chats?} → session :name's socket receives `count` texts
  */
 import Router from '@koa/router';
 import { loadConfig } from '../../bridge/src/config.ts';
 import { createBridge } from '../../bridge/src/bridgeRuntime.ts';
 import { listen } from '../../bridge/src/server.ts';
 import { FakeWhatsApp } from './fakeSocket.ts';
+import { textMessage } from './waMessages.ts';
 
 const config = loadConfig();
 const whatsapp = new FakeWhatsApp();
@@ -39,6 +41,19 @@ fake.post('/send/:org/:name', async (ctx) => {
   const { jid, text } = ctx.request.body as { jid: string; text: string };
   const message = await bridge.sessions.sendMessage(ctx.params.org, ctx.params.name, jid, { text });
   ctx.body = { id: message.key.id };
+});
+
+fake.post('/receive/:name', (ctx) => {
+  const socket = whatsapp.latest(ctx.params.name);
+  if (!socket || socket.state !== 'open') {
+    ctx.status = 409;
+    ctx.body = { error: { code: 'not_open', message: 'no open socket for this session here' } };
+    return;
+  }
+  const { count = 1, chats = 10 } = ctx.request.body as { count?: number; chats?: number };
+  const at = Date.now();
+  socket.receive(Array.from({ length: count }, (_, i) => textMessage(`load ${at}-${i}`, { chat: `4915100000${String(i % chats).padStart(3, '0')}@s.whatsapp.net`, at })));
+  ctx.body = { received: count };
 });
 
 const running = await listen(bridge.app, config.port, bridge.state.log, '127.0.0.1');

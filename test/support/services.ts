@@ -40,6 +40,11 @@ export interface ControlledServer {
   dispose(): Promise<void>;
 }
 
+export interface DatabaseServer extends ControlledServer {
+  /** Crashes PostgreSQL alone: FerretDB still accepts connections and answers every command with an error. start() brings it back. */
+  stopStorage(): Promise<void>;
+}
+
 function controlled(port: number, url: string, launch: () => ChildProcess, cleanup: () => void = () => undefined): ControlledServer {
   let child: ChildProcess | undefined;
   // A process killed by a signal has a signalCode and no exitCode.
@@ -80,7 +85,7 @@ export async function privateRedis(): Promise<ControlledServer> {
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../scripts/docdb/server.sh', import.meta.url));
 
-async function serverScript(command: 'start' | 'kill', port: number, dir: string): Promise<void> {
+async function serverScript(command: 'start' | 'kill' | 'kill-postgres', port: number, dir: string): Promise<void> {
   const child = spawn('bash', [SERVER_SCRIPT, command, String(port), dir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -92,14 +97,15 @@ async function serverScript(command: 'start' | 'kill', port: number, dir: string
  * A private database server of a test's own, on a free port: PostgreSQL 15 with DocumentDB and
  * FerretDB 2 in front, built by scripts/docdb/build.sh, its cluster in a temporary directory.
  * stop() is a crash of the whole server (FerretDB SIGKILL, PostgreSQL immediate shutdown): the
- * bridge sees connections refused, as with a MongoDB that went down. start() brings it back with
- * its data (PostgreSQL recovers from its WAL).
+ * bridge sees connections refused, as with a MongoDB that went down. stopStorage() crashes only
+ * the PostgreSQL behind FerretDB (a managed FerretDB whose storage fails). start() brings either
+ * back with its data (PostgreSQL recovers from its WAL).
  */
-export async function privateDatabase(): Promise<ControlledServer> {
+export async function privateDatabase(): Promise<DatabaseServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wab-db-'));
   let running = false;
-  const server: ControlledServer = {
+  const server: DatabaseServer = {
     url: `mongodb://127.0.0.1:${port}/`,
     port,
     async start() {
@@ -110,6 +116,9 @@ export async function privateDatabase(): Promise<ControlledServer> {
       if (!running) return;
       await serverScript('kill', port, dir);
       running = false;
+    },
+    async stopStorage() {
+      await serverScript('kill-postgres', port, dir);
     },
     async dispose() {
       await serverScript('kill', port, dir).catch(() => undefined);

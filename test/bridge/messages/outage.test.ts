@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privateDatabase, type ControlledServer } from '../../support/services.ts';
+import { privateDatabase, type DatabaseServer } from '../../support/services.ts';
 import { startMessagingBridge, waitUntil, type MessagingTestBridge } from '../../support/messagingBridge.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { textMessage, messageId } from '../../support/waMessages.ts';
 
 const inbound = { writeTimeoutMs: 1_000, retryBaseMs: 100, retryMaxMs: 1_000 };
-let database: ControlledServer;
+let database: DatabaseServer;
 const bridges: MessagingTestBridge[] = [];
 
 beforeAll(async () => {
@@ -82,5 +82,28 @@ describe('never lose an inbound message', () => {
     await waitUntil(async () => (await second.state.models.Message.countDocuments({ organizationId: org.id })) === 100, 60_000, 'stored by the second bridge');
     await waitUntil(async () => (await second.bridge.messagingBacklog()) === 0, 60_000, 'queue drained');
     expect(await second.state.models.Event.countDocuments({ organizationId: org.id, type: 'message.received' })).toBe(100);
+  });
+
+  it('the PostgreSQL behind the database down (FerretDB answers every command with an error): 503s, queued writes, then each message stored once', { timeout: 120_000 }, async () => {
+    const tb = await bridgeOn(uniqueName('storage'), uniqueName('storage'));
+    const org = await tb.createOrganization('Storage');
+    const socket = tb.gateway.connect(org.id, 'main');
+
+    await database.stopStorage();
+    const ids = Array.from({ length: 200 }, () => messageId());
+    ids.forEach((id, i) => socket.receive([textMessage(`storage ${i}`, { id, chat: `49151000000${i % 5}@s.whatsapp.net` })]));
+    await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.config.redisKeyPrefix}:inbound-writes:msg-*`)).length >= 200, 30_000, 'writes queued in Redis');
+    // An outage, not a bug: the API and readiness say the database is unavailable.
+    const listing = await tb.request('GET', '/v1/messages?session=main', { key: org.apiKey });
+    expect(listing.status).toBe(503);
+    expect(listing.body.error.code).toBe('dependency_unavailable');
+    expect((await tb.request('GET', '/readyz')).status).toBe(503);
+
+    await database.start();
+    const Message = tb.state.models.Message;
+    await waitUntil(async () => (await Message.countDocuments({ organizationId: org.id }).catch(() => 0)) === 200, 90_000, '200 messages stored');
+    await waitUntil(async () => (await tb.bridge.messagingBacklog()) === 0, 60_000, 'queue drained');
+    expect(new Set((await Message.find({ organizationId: org.id }, { messageId: 1 }).lean()).map((m) => m.messageId))).toEqual(new Set(ids));
+    expect(await tb.state.models.Event.countDocuments({ organizationId: org.id, type: 'message.received' })).toBe(200);
   });
 });

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { ApiError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, validationFailed, badRequest, conflict, unsupportedMediaType } from '../errors.ts';
-import { TimeoutError } from '../../infra/deadline.ts';
+import { isOutage } from '../../infra/outage.ts';
 import { isDuplicateKey } from '../../infra/duplicateKey.ts';
 
 interface HttpLikeError {
@@ -57,17 +57,7 @@ export function toApiError(thrown: unknown): ApiError {
   if (e.name === 'CastError') return badRequest('invalid_id', 'An identifier in the request is not valid.');
   if (e.name === 'ValidationError') return validationFailed(e.message ?? 'invalid document');
   if (isDuplicateKey(e)) return conflict('conflict', 'A resource with the same unique key already exists.');
-  if (isDependencyOutage(e)) return serviceUnavailable('dependency_unavailable', 'A backing service (MongoDB or Redis) is unavailable; try again shortly.');
+  if (isOutage(e)) return serviceUnavailable('dependency_unavailable', 'A backing service (MongoDB or Redis) is unavailable; try again shortly.');
   return new ApiError(500, 'internal_error', 'Something went wrong on our side.');
 }
 
-function isDependencyOutage(e: HttpLikeError): boolean {
-  if (e instanceof TimeoutError) return true;
-  const name = e.name ?? '';
-  const message = e.message ?? '';
-  return (
-    /^Mongo(ServerSelection|Network|NotConnected|Topology|PoolCleared)/.test(name) ||
-    name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|ECONNREFUSED|Stream isn't writeable|client must be connected|buffering timed out/i.test(message)
-  );
-}
