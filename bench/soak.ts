@@ -38,6 +38,8 @@ const encryptionKey = randomBytes(32).toString('base64');
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const log = (msg: string) => console.log(`[soak ${elapsed()}] ${msg}`);
+/** Warnings and errors the bridges logged, by message. */
+const logged = new Map<string, number>();
 
 interface BridgeProcess {
   url: string;
@@ -62,6 +64,25 @@ async function startBridge(i: number): Promise<BridgeProcess> {
     }),
   };
   const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Every warning and error the bridge logs is counted by its message (printed at the end).
+  let pending = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    pending += d.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+        if ((entry.level ?? 0) >= 40) {
+          const key = `${entry.level === 40 ? 'warn' : 'error'}: ${entry.msg ?? '?'}${entry.err?.message ? ` (${entry.err.message.slice(0, 80)})` : ''}`;
+          logged.set(key, (logged.get(key) ?? 0) + 1);
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[bridge ${i}] ${d}`));
   return await new Promise((resolve, reject) => {
@@ -270,6 +291,9 @@ async function main(): Promise<void> {
     console.log(`  slowest watchdog answer        ${(stats.maxWatchdogMs / 1000).toFixed(1)} s (a hang is ${HANG_MS / 1000} s)`);
     if (WITH_SUITE) console.log(`  test suite beside it           ${stats.suiteRuns.join('; ') || 'still running at the end'}`);
     console.log(`  hang                           ${failure ?? 'none'}`);
+    const top = [...logged].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    console.log(`  logged by the bridges          ${top.length === 0 ? 'no warning or error' : ''}`);
+    for (const [message, count] of top) console.log(`    ${String(count).padStart(6)} × ${message}`);
     if (failure || lost > 0 || delivered.size < stats.injected) process.exitCode = 1;
   } catch (error) {
     console.error(`SOAK FAILED: ${(error as Error).message}`);

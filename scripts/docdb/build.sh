@@ -29,7 +29,7 @@ PGCRON_REF=v1.6.3
 PGVECTOR_REF=v0.8.0
 FERRETDB_VERSION=v2.5.0
 FERRETDB_COMMIT=b4eda04f375ca6eb63867d36901787e5af6d0eb6
-DOCDB_PATCHLEVEL=p1 # bump when documentdb-*.patch changes
+DOCDB_PATCHLEVEL=p2 # bump when the documentdb-*.patch files change
 
 # name | tarball sha256 (the vendored git archives) | file-tree sha256 | upstream archive
 SOURCES=(
@@ -192,7 +192,11 @@ fi
 if ! done_ "ext-documentdb-$DOCDB_REF-$DOCDB_PATCHLEVEL"; then
   step_start "DocumentDB $DOCDB_REF"; unpack "documentdb-$DOCDB_REF"; cd "$BUILD/documentdb-$DOCDB_REF"
   sed -i '/internal/d' Makefile
-  run_logged documentdb-patch patch -p1 -i "$HERE/documentdb-0001-alternate-index-am-fallback.patch"
+  # Local patches, in order: 0001 lets unique indexes fall back to rum in ordered mode; 0002 fixes
+  # ordered index scans past entries that VACUUM emptied ("lock BufferContent is not held").
+  for patch_file in "$HERE"/documentdb-*.patch; do
+    run_logged "documentdb-patch-$(basename "$patch_file" .patch)" patch -p1 -i "$patch_file"
+  done
   # $ORIGIN rpath: pg_documentdb.so finds pg_documentdb_core.so beside itself in the private tree
   DD_ARGS=("${PGXS_ARGS[@]}" 'LDFLAGS_SL=-Wl,-rpath,\$$ORIGIN')
   run_logged documentdb-core "${NICE[@]}" make -C pg_documentdb_core -j"$JOBS" "${DD_ARGS[@]}"
@@ -240,4 +244,6 @@ fi
   echo "ferretdb=$("$CACHE/bin/ferretdb" --version 2>&1 | head -1) ($(go version))"
 } > "$CACHE/VERSIONS"
 mark "complete-$FERRETDB_VERSION-$DOCDB_REF-$DOCDB_PATCHLEVEL"
+# What a running server was started from: server.sh restarts one started from an older build.
+echo "$FERRETDB_VERSION $DOCDB_REF $DOCDB_PATCHLEVEL" > "$CACHE/BUILD_ID"
 log "done in $(( $(date +%s) - T_ALL ))s: $(tr '\n' ' ' < "$CACHE/VERSIONS")"

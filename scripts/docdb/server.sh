@@ -2,7 +2,8 @@
 # Runs one local MongoDB-compatible server: a private PostgreSQL 15 cluster with DocumentDB in
 # ordered-index mode, and FerretDB v2.5.0 in front of it on 127.0.0.1:PORT. Built by build.sh.
 #
-# usage: scripts/docdb/server.sh start|stop|kill|kill-postgres|status|psql PORT [DATA_DIR]
+# usage: scripts/docdb/server.sh start|stop|kill|kill-postgres|status PORT [DATA_DIR]
+#        scripts/docdb/server.sh psql PORT [psql arguments]   (DOCDB_DATA names another data folder)
 #   start   idempotent; safe when two starts race (flock on DATA_DIR); a FerretDB or PostgreSQL
 #           that died is started again
 #   stop    FerretDB TERM, PostgreSQL fast shutdown
@@ -17,7 +18,8 @@ CMD="${1:?$USAGE}"
 PORT="${2:?$USAGE}"
 WAB_CACHE="${WAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/whatsapp-bridge}"
 CACHE="${DOCDB_CACHE:-$WAB_CACHE/docdb}"
-DATA="${3:-$CACHE/run/$PORT}"
+# psql takes its own arguments after PORT (DATA_DIR then only as DOCDB_DATA)
+if [ "$CMD" = psql ]; then DATA="${DOCDB_DATA:-$CACHE/run/$PORT}"; else DATA="${3:-$CACHE/run/$PORT}"; fi
 PGBIN="$CACHE/pg/usr/lib/postgresql/15/bin"
 FERRET="$CACHE/bin/ferretdb"
 PGDATA="$DATA/pgdata"; SOCK="$DATA/sock"; PGPORT=5432 # a socket file name only: no TCP port is opened
@@ -68,6 +70,8 @@ documentdb.enableSchemaValidation = true
 documentdb.enableBypassDocumentValidation = true
 documentdb.enableUserCrud = true
 documentdb.maxUserLimit = 100
+EOF
+  if [ "${DOCDB_ORDERED_INDEX:-1}" = 1 ]; then cat >> "$PGDATA/docdb.conf" <<'EOF'
 # Ordered mode (experimental in DocumentDB 0.106): new indexes use the extended RUM access method
 # with the composite opclass, and ORDER BY is pushed into the index scan, so a listing walks its
 # index in order and stops at the limit. A sort on _id must stay a document path (not the primary
@@ -78,6 +82,11 @@ documentdb.defaultUseCompositeOpClass = on
 documentdb.enableIndexOrderbyPushdown = on
 documentdb.enableSortbyIdPushDownToPrimaryKey = off
 EOF
+  else cat >> "$PGDATA/docdb.conf" <<'EOF'
+# FerretDB's stock settings (DOCDB_ORDERED_INDEX=0): sorts are done by PostgreSQL after the index scan
+documentdb.enableSortbyIdPushDownToPrimaryKey = true
+EOF
+  fi
 }
 
 start_pg() {
@@ -129,8 +138,14 @@ exec 9>"$DATA/lock"
 case "$CMD" in
   start)
     flock 9
+    # A server started from an older build (an earlier patch level) is restarted on the new one.
+    if [ -f "$CACHE/BUILD_ID" ] && ! cmp -s "$CACHE/BUILD_ID" "$DATA/started-build" 2>/dev/null && { pg_running || ferret_running; }; then
+      log "restarting the server on 127.0.0.1:$PORT on the new build ($(cat "$CACHE/BUILD_ID"))"
+      stop_all fast
+    fi
     start_pg
     start_ferret
+    [ -f "$CACHE/BUILD_ID" ] && cp "$CACHE/BUILD_ID" "$DATA/started-build"
     ;;
   stop) flock 9; stop_all fast ;;
   kill) flock 9; stop_all immediate ;;
@@ -139,6 +154,6 @@ case "$CMD" in
     pg_running && echo "postgresql: running (pid $(pg_pid))" || echo "postgresql: stopped"
     ferret_running && echo "ferretdb: running (pid $(ferret_pid)) on 127.0.0.1:$PORT" || echo "ferretdb: stopped"
     ;;
-  psql) shift 3 2>/dev/null || shift $#; exec "$PGBIN/psql" -h "$SOCK" -p "$PGPORT" -U postgres -d postgres "$@" ;;
+  psql) shift 2; exec "$PGBIN/psql" -h "$SOCK" -p "$PGPORT" -U postgres -d postgres "$@" ;;
   *) fail "$USAGE" ;;
 esac

@@ -43,6 +43,8 @@ export interface ControlledServer {
 export interface DatabaseServer extends ControlledServer {
   /** Crashes PostgreSQL alone: FerretDB still accepts connections and answers every command with an error. start() brings it back. */
   stopStorage(): Promise<void>;
+  /** Runs SQL on the PostgreSQL behind FerretDB (VACUUM, say). */
+  sql(statement: string): Promise<void>;
 }
 
 function controlled(port: number, url: string, launch: () => ChildProcess, cleanup: () => void = () => undefined): ControlledServer {
@@ -119,6 +121,13 @@ export async function privateDatabase(): Promise<DatabaseServer> {
     },
     async stopStorage() {
       await serverScript('kill-postgres', port, dir);
+    },
+    async sql(statement: string) {
+      const child = spawn('bash', [SERVER_SCRIPT, 'psql', String(port), '-qAtc', statement], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCDB_DATA: dir } });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      if (code !== 0) throw new Error(`psql on the private database failed (${code}): ${stderr.trim()}`);
     },
     async dispose() {
       await serverScript('kill', port, dir).catch(() => undefined);

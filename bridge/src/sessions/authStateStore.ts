@@ -36,7 +36,6 @@ const CREDS = 'creds';
 /** The raw document as the driver sees it (string ids, not mongoose's default ObjectId). */
 type StoredDoc = Omit<AuthStateDoc, '_id'> & { _id: string };
 const TIMEOUT_MS = 10_000;
-const WIPE_ATTEMPTS = 3;
 
 const docId = (sessionId: string, type: string, keyId: string) => `${sessionId}:${type}:${keyId}`;
 
@@ -112,17 +111,7 @@ export function mongoAuthStateStore(models: Models, secrets: SecretBox): AuthSta
     },
     async wipe(sessionId) {
       // Every id starts with "<sessionId>:", so the primary key alone finds them (';' follows ':').
-      const ofSession = { _id: { $gt: `${sessionId}:`, $lt: `${sessionId};` } };
-      // Idempotent: tried again on any failure (a delete racing writes of another session once
-      // failed on DocumentDB with "lock BufferContent is not held"; see docs/database.md).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await withDeadline(AuthState.deleteMany(ofSession), TIMEOUT_MS, 'auth state wipe');
-          return;
-        } catch (error) {
-          if (attempt >= WIPE_ATTEMPTS) throw error;
-        }
-      }
+      await withDeadline(AuthState.deleteMany({ _id: { $gt: `${sessionId}:`, $lt: `${sessionId};` } }), TIMEOUT_MS, 'auth state wipe');
     },
   };
 }
