@@ -18,7 +18,7 @@ import { createModels, ensureIndexes } from '../bridge/src/models/index.ts';
 import { cursorListing, messageQuery } from '../bridge/src/messages/messageQuery.ts';
 import { explainListing } from '../bridge/src/infra/listing.ts';
 import { summarisePlan } from '../test/support/queryPlan.ts';
-import { encodeCursor } from '../bridge/src/http/pageCursor.ts';
+import { encodeCursor } from '../bridge/src/infra/pageCursor.ts';
 import { storedMessageId } from '../bridge/src/messages/messageKey.ts';
 import type { MessageDoc } from '../bridge/src/models/message.ts';
 import { loadConfig } from '../bridge/src/config.ts';

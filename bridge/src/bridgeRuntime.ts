@@ -11,7 +11,7 @@ import type { SocketFactory } from './whatsapp/socket.ts';
 import { createWebhookEngine, type WebhookEngine, type WebhookTuning } from './webhooks/webhookEngine.ts';
 import { webhooksRouter } from './http/routes/webhooks/router.ts';
 import type { SessionGateway, SocketEventSink } from './sessions/sessionGateway.ts';
-import { createMessaging } from './messages/messaging.ts';
+import { createMessaging, type MessagingOptions } from './messages/messaging.ts';
 import type { InboundPipelineOptions } from './messages/inboundPipeline.ts';
 import { baileysSocketFactory } from './whatsapp/baileysSocket.ts';
 import { createRedis } from './infra/redis.ts';
@@ -48,6 +48,8 @@ export interface BridgeOptions extends AppStateOptions {
   sessionGateway?: SessionGateway;
   /** Tuning of the inbound write path (tests shorten its timeouts). */
   inbound?: InboundPipelineOptions;
+  /** Media fetch knobs that are not public configuration (tests). */
+  media?: MessagingOptions['media'];
 }
 
 export interface Bridge {
@@ -92,7 +94,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
 
   // Messaging is built before the sessions so that it closes after them: the sockets' last
   // events still reach its sink.
-  const messaging = createMessaging(state, events, { sessionGateway: () => options.sessionGateway ?? sessions, inbound: options.inbound });
+  const messaging = createMessaging(state, events, { sessionGateway: () => options.sessionGateway ?? sessions, inbound: options.inbound, media: options.media });
   const sinks: SocketEventSink[] = [messaging.sink];
 
   const { keyPrefix, log } = state;

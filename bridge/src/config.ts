@@ -56,6 +56,7 @@ const schema = z.object({
       }
     }),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
+  MEDIA_ALLOW_PRIVATE_NETWORKS: booleanFlag,
   WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/ }).optional(),
   WA_SANDBOX: booleanFlag,
   WA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(3099),
@@ -80,6 +81,8 @@ export interface Config {
   webhookTimeoutMs: number;
   webhookRetrySchedule: number[];
   webhookAllowPrivateNetworks: boolean;
+  /** Outbound media (send by URL) may be fetched from loopback and private addresses. */
+  mediaAllowPrivateNetworks: boolean;
   waWebSocketUrl: string | undefined;
   waSandbox: boolean;
   /** Port of the sandbox simulator (WhatsApp socket and control API); 0 picks a free one. */
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: c.WEBHOOK_TIMEOUT_MS,
     webhookRetrySchedule: c.WEBHOOK_RETRY_SCHEDULE,
     webhookAllowPrivateNetworks: c.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    mediaAllowPrivateNetworks: c.MEDIA_ALLOW_PRIVATE_NETWORKS,
     waWebSocketUrl: c.WA_WEBSOCKET_URL,
     waSandbox: c.WA_SANDBOX,
     waSandboxPort: c.WA_SANDBOX_PORT,

@@ -1,6 +1,6 @@
 import { initAuthCreds, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage, type SignalKeyStore } from '@whiskeysockets/baileys';
 import type { SessionGateway, SocketEventSink } from '../../bridge/src/sessions/sessionGateway.ts';
-import { ApiError, conflict, notFound } from '../../bridge/src/http/errors.ts';
+import { conflict, notFound, refused } from '../../bridge/src/errors.ts';
 import type { Logger } from '../../bridge/src/infra/logger.ts';
 import type { FakeSocket, FakeWhatsApp } from './fakeSocket.ts';
 
@@ -63,7 +63,7 @@ export class FakeGateway implements SessionGateway {
     }
     this.calls.push({ organizationId, sessionName, jid, content, options });
     const sent = await entry.socket.sendMessage(jid, content, options);
-    if (!sent) throw new ApiError(502, 'send_failed', 'the socket returned nothing');
+    if (!sent) throw refused('send_failed', 'the socket returned nothing');
     return sent;
   }
 }

@@ -1,6 +1,6 @@
 import type { Models } from '../models/index.ts';
 import type { ContactDoc } from '../models/contact.ts';
-import { decodeCursor, encodeCursor } from '../http/pageCursor.ts';
+import { decodeCursor, encodeCursor } from '../infra/pageCursor.ts';
 import { after, listing, narrowed, runListing, type Listing } from '../infra/listing.ts';
 
 export interface ContactView {

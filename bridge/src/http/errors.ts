@@ -1,6 +1,9 @@
+import { DomainError, type ErrorKind } from '../errors.ts';
+
 /**
- * Every failure the API reports: a stable snake_case code and an HTTP status. Handlers throw
- * these; the error boundary writes them as {"error": {"code", "message", "details"?}}.
+ * Every failure the API reports: a stable snake_case code and an HTTP status. The HTTP layer
+ * throws these for what only it knows (authentication, bodies, methods); the core throws
+ * DomainErrors, mapped here. The error boundary writes them as {"error": {"code", "message", "details"?}}.
  */
 export class ApiError extends Error {
   readonly status: number;
@@ -32,3 +35,19 @@ export const unsupportedMediaType = (message: string) => new ApiError(415, 'unsu
 export const unprocessable = (code: string, message: string, details?: unknown) => new ApiError(422, code, message, details);
 export const tooManyRequests = (message: string) => new ApiError(429, 'too_many_requests', message);
 export const serviceUnavailable = (code: string, message: string) => new ApiError(503, code, message);
+
+/** The one place a domain error kind becomes an HTTP status. */
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rejected: 422,
+  refused: 502,
+  outcome_unknown: 504,
+  unavailable: 503,
+};
+
+export function fromDomainError(error: DomainError): ApiError {
+  return new ApiError(STATUS_OF_KIND[error.kind], error.code, error.message, error.details);
+}

@@ -1,4 +1,4 @@
-import { badRequest } from './errors.ts';
+import { invalid } from '../errors.ts';
 
 /**
  * Opaque keyset cursors: base64url of a small JSON value. A cursor that does not decode to the
@@ -15,6 +15,6 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
   } catch {
     value = undefined;
   }
-  if (!check(value)) throw badRequest('invalid_cursor', 'The cursor is not one this API returned (use pagination.nextCursor as is).');
+  if (!check(value)) throw invalid('invalid_cursor', 'The cursor is not one this API returned (use pagination.nextCursor as is).');
   return value;
 }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Models } from '../models/index.ts';
 import { isDuplicateKey } from '../infra/duplicateKey.ts';
 import type { IdempotencyKeyDoc } from '../models/idempotencyKey.ts';
-import { conflict, unprocessable } from '../http/errors.ts';
+import { conflict, rejected } from '../errors.ts';
 
 export interface StoredResponse {
   status: number;
@@ -92,7 +92,7 @@ export function idempotencyKeys(models: Models, options: { inProgressMs?: number
       }
       if (!existing) throw conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; retry shortly.');
       if (existing.requestHash !== requestHash) {
-        throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
+        throw rejected('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
       }
       if (existing.state !== 'completed' || existing.responseStatus === null || !existing.responseBody) {
         throw conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; retry shortly.');

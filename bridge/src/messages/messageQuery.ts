@@ -1,7 +1,7 @@
 import type { Models } from '../models/index.ts';
 import type { MessageDoc, MessageType } from '../models/message.ts';
-import { decodeCursor, encodeCursor } from '../http/pageCursor.ts';
-import { notFound } from '../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../infra/pageCursor.ts';
+import { notFound } from '../errors.ts';
 import { messageView, type MessageView } from './messageView.ts';
 import { LISTING_TIME_MS, after, listing, narrowed, runListing, type IndexKeys, type Listing } from '../infra/listing.ts';
 

@@ -6,7 +6,7 @@ import type { EventRecorder } from '../events/eventTypes.ts';
 import type { SessionGateway } from '../sessions/sessionGateway.ts';
 import type { Logger } from '../infra/logger.ts';
 import { TimeoutError, withDeadline } from '../infra/deadline.ts';
-import { ApiError, serviceUnavailable } from '../http/errors.ts';
+import { DomainError, refusedBeforeSending, unavailable } from '../errors.ts';
 import type { SendMessageBody } from '../http/routes/messages/schemas.ts';
 import { storedMessageId } from './messageKey.ts';
 import { statusRank } from './messageStatus.ts';
@@ -14,7 +14,7 @@ import type { MessageStore } from './messageStore.ts';
 import { messageView } from './messageView.ts';
 import { recipientJid } from './recipient.ts';
 import { loadMedia, type MediaFetchOptions } from './outboundMedia.ts';
-import type { IdempotencyKeys, StoredResponse } from './idempotency.ts';
+import type { Claim, IdempotencyKeys, StoredResponse } from './idempotency.ts';
 
 export interface SendRequest {
   organizationId: string;
@@ -38,6 +38,7 @@ export interface MessageSenderDeps {
 type Prepared = { content: AnyMessageContent; stored: Pick<MessageDoc, 'type' | 'text' | 'media' | 'location' | 'reaction'> };
 
 const NO_CONTENT = { text: null, media: null, location: null, reaction: null } as const;
+const COMPLETE_ATTEMPTS = 6;
 
 /** Sends through the session gateway; the message is stored first (pending), then marked sent. */
 export function messageSender(deps: MessageSenderDeps) {
@@ -139,33 +140,56 @@ export function messageSender(deps: MessageSenderDeps) {
     try {
       sent = await withDeadline(gateway.sendMessage(req.organizationId, req.session, jid, prepared.content, options), sendTimeoutMs, 'WhatsApp (send)');
     } catch (error) {
-      if (error instanceof ApiError) {
-        // The gateway refused (unknown or disconnected session): nothing went out.
+      if (refusedBeforeSending(error)) {
+        // Refused before anything was asked of WhatsApp (unknown or disconnected session, owner
+        // unreachable): nothing went out, so nothing is kept and the Idempotency-Key is released.
         await models.Message.deleteMany({ _id: doc._id, status: 'pending' });
         throw error;
       }
-      if (error instanceof TimeoutError) {
-        // It may still go out; receipts move the status when it does.
-        log.warn({ session: req.session, id: doc._id }, 'send did not complete in time; left pending');
+      if (error instanceof TimeoutError || (error instanceof DomainError && error.kind === 'outcome_unknown')) {
+        // Asked, but no answer in time (here, or from the owning instance): it may have gone out.
+        // Kept pending (the socket's echo and receipts settle it), and the key is kept too, so a
+        // retry gets this answer instead of a second message.
+        log.warn({ err: error, session: req.session, id: doc._id }, 'send outcome unknown; left pending');
         return { status: 202, body: { id: doc._id, messageId, status: 'pending' } };
       }
       log.warn({ err: error, session: req.session, id: doc._id }, 'send failed');
-      await store.applyStatus({ ...key, status: 'error' });
+      await store.applyStatus({ ...key, status: 'error' }).catch((err: unknown) => log.warn({ err, id: doc._id }, 'could not mark the message as failed'));
       return {
         status: 502,
         body: { error: { code: 'send_failed', message: `WhatsApp did not accept the message: ${(error as Error).message ?? 'unknown error'}`, details: { id: doc._id } } },
       };
     }
     if (sent?.key?.id && sent.key.id !== messageId) log.warn({ expected: messageId, got: sent.key.id }, 'socket replaced the message id');
-    const current = await markSent(doc);
+    // Sent: whatever fails from here on, the answer is "accepted" (receipts move the status on).
+    const current = await markSent(doc).catch((err: unknown) => {
+      log.error({ err, session: req.session, id: doc._id }, 'sent, but could not record it as sent; its receipts will');
+      return { ...doc, status: 'sent' as const };
+    });
     return { status: 202, body: { id: doc._id, messageId, status: current.status } };
+  }
+
+  /** Completes the key, retrying a few times: a key left in progress would lapse and let a retry send again. */
+  async function completeKey(claim: Extract<Claim, { kind: 'claimed' }>, response: StoredResponse): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await claim.complete(response);
+        return;
+      } catch (err) {
+        if (attempt >= COMPLETE_ATTEMPTS) {
+          log.error({ err, response: response.status }, 'could not complete an idempotency key; a retry after it lapses may send again');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
   }
 
   return {
     async send(req: SendRequest): Promise<StoredResponse> {
       const jid = recipientJid(req.body.to);
       const gateway = deps.gateway();
-      if (!gateway) throw serviceUnavailable('sessions_unavailable', 'Sessions are not available on this bridge.');
+      if (!gateway) throw unavailable('sessions_unavailable', 'Sessions are not available on this bridge.');
       if (!req.idempotencyKey) return deliver(req, gateway, jid);
       const claim = await deps.idempotency.claim({ organizationId: req.organizationId, session: req.session, key: req.idempotencyKey }, req.body);
       if (claim.kind === 'replay') return claim.response;
@@ -173,10 +197,12 @@ export function messageSender(deps: MessageSenderDeps) {
       try {
         response = await deliver(req, gateway, jid);
       } catch (error) {
+        // deliver() throws only when nothing went out.
         await claim.release().catch((err: unknown) => log.warn({ err }, 'could not release an idempotency key'));
         throw error;
       }
-      await claim.complete(response);
+      // Once anything may have gone out, the key answers every retry with this response.
+      await completeKey(claim, response);
       return response;
     },
   };

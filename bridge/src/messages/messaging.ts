@@ -11,6 +11,7 @@ import { messageStore } from './messageStore.ts';
 import { inboundPipeline, type InboundPipelineOptions } from './inboundPipeline.ts';
 import { messageSink } from './messageSink.ts';
 import { messageSender } from './messageSender.ts';
+import type { MediaFetchOptions } from './outboundMedia.ts';
 import { messageQuery } from './messageQuery.ts';
 import { idempotencyKeys } from './idempotency.ts';
 
@@ -21,6 +22,8 @@ export interface MessagingOptions {
   /** Resolved on every send, so the session manager may provide it after start-up. */
   sessionGateway: () => SessionGateway | undefined;
   inbound?: InboundPipelineOptions;
+  /** Media fetch knobs that are not public configuration (tests: a resolver, a stand-in for public addresses). */
+  media?: Omit<MediaFetchOptions, 'allowPrivateNetworks'>;
 }
 
 /**
@@ -44,7 +47,7 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     idempotency,
     gateway: options.sessionGateway,
     log: state.log,
-    media: { allowPrivateNetworks: state.config.webhookAllowPrivateNetworks },
+    media: { ...options.media, allowPrivateNetworks: state.config.mediaAllowPrivateNetworks },
   });
   const query = messageQuery(state.models);
   const sink: SocketEventSink = messageSink(pipeline, state.log);

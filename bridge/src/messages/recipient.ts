@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors.ts';
+import { invalid } from '../errors.ts';
 
 /**
  * A recipient as a WhatsApp JID: phone numbers (digits, optional +, spaces, dashes, dots and
@@ -14,7 +14,7 @@ export function recipientJid(to: string): string {
     const digits = value.replace(/\D/g, '');
     if (digits.length >= 6 && digits.length <= 15) return `${digits}@s.whatsapp.net`;
   }
-  throw badRequest(
+  throw invalid(
     'invalid_recipient',
     '`to` must be a phone number in international format (e.g. +49 151 2345678) or a JID ending in @s.whatsapp.net, @g.us or @lid.',
   );

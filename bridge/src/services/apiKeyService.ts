@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
 import type { Models } from '../models/index.ts';
-import { notFound } from '../http/errors.ts';
+import { notFound } from '../errors.ts';
 
 export const API_KEY_PREFIX = 'wab_';
 

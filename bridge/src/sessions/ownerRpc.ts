@@ -2,12 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { BufferJSON } from '@whiskeysockets/baileys';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../infra/logger.ts';
-import { ApiError, serviceUnavailable } from '../http/errors.ts';
+import { DomainError, ERROR_KINDS, outcomeUnknown, refused, unavailable, type ErrorKind } from '../errors.ts';
+import { TimeoutError } from '../infra/deadline.ts';
 
 /**
  * Request/reply between instances over Redis pub/sub: a call that needs a session's live socket
  * (send, logout, pairing code) is published on the owner's channel and answered on the
- * caller's. Payloads go through BufferJSON so media Buffers and protobuf bytes survive.
+ * caller's. Payloads go through BufferJSON so media Buffers and protobuf bytes survive. A failure
+ * travels as its domain kind, so the caller knows what the owner knows: whether anything was
+ * asked of WhatsApp. The caller adds one of its own: a call published but not answered in time
+ * may have happened (outcome_unknown); one that reached no instance did not (unavailable).
  */
 export type RpcHandler = (method: string, args: unknown) => Promise<unknown>;
 
@@ -18,7 +22,14 @@ export interface OwnerRpc {
 }
 
 interface Request { id: string; replyTo: string; method: string; args: unknown }
-interface Reply { id: string; result?: unknown; error?: { status: number; code: string; message: string; details?: unknown } }
+interface Reply { id: string; result?: unknown; error?: { kind: ErrorKind; code: string; message: string; details?: unknown } }
+
+/** What the owner tells the caller about a failure (an owner-side deadline is an unknown outcome too). */
+function asDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof TimeoutError) return outcomeUnknown('session_call_timeout', error.message);
+  return refused('session_call_failed', error instanceof Error ? error.message : String(error));
+}
 
 export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: string, instanceId: string, log: Logger): OwnerRpc {
   const requestChannel = (id: string) => `${keyPrefix}:rpc:${id}`;
@@ -30,11 +41,11 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
   async function answer(request: Request): Promise<void> {
     let reply: Reply;
     try {
-      if (!handler) throw serviceUnavailable('session_owner_unavailable', 'The owning instance is not serving requests yet.');
+      if (!handler) throw unavailable('session_owner_unavailable', 'The owning instance is not serving requests yet.');
       reply = { id: request.id, result: await handler(request.method, request.args) };
     } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError(502, 'session_call_failed', error instanceof Error ? error.message : String(error));
-      reply = { id: request.id, error: { status: e.status, code: e.code, message: e.message, details: e.details } };
+      const e = asDomainError(error);
+      reply = { id: request.id, error: { kind: e.kind, code: e.code, message: e.message, details: e.details } };
     }
     await publisher.publish(request.replyTo, JSON.stringify(reply, BufferJSON.replacer)).catch((err: unknown) => log.warn({ err }, 'rpc reply failed'));
   }
@@ -48,7 +59,10 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
       if (!call) return;
       pending.delete(reply.id);
       clearTimeout(call.timer);
-      if (reply.error) call.reject(new ApiError(reply.error.status, reply.error.code, reply.error.message, reply.error.details));
+      if (reply.error) {
+        const kind = ERROR_KINDS.includes(reply.error.kind) ? reply.error.kind : 'refused';
+        call.reject(new DomainError(kind, reply.error.code, reply.error.message, reply.error.details));
+      }
       else call.resolve(reply.result);
     }
   };
@@ -62,7 +76,8 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
       const result = new Promise<unknown>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          reject(serviceUnavailable('session_owner_unavailable', `The instance that owns this session did not answer within ${timeoutMs} ms; try again shortly.`));
+          // Published and perhaps carried out: say so rather than pretend nothing happened.
+          reject(outcomeUnknown('session_owner_timeout', `The instance that owns this session did not answer within ${timeoutMs} ms.`));
         }, timeoutMs);
         pending.set(id, { resolve, reject, timer });
       });
@@ -73,7 +88,7 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
         if (call) {
           pending.delete(id);
           clearTimeout(call.timer);
-          call.reject(serviceUnavailable('session_owner_unavailable', 'The instance that owns this session is not reachable; another instance takes it over shortly.'));
+          call.reject(unavailable('session_owner_unavailable', 'The instance that owns this session is not reachable; another instance takes it over shortly.'));
         }
       }
       return (await result) as T;
@@ -87,7 +102,7 @@ export function redisOwnerRpc(publisher: Redis, subscriber: Redis, keyPrefix: st
       handler = undefined;
       for (const [, call] of pending) {
         clearTimeout(call.timer);
-        call.reject(serviceUnavailable('shutting_down', 'The bridge is shutting down.'));
+        call.reject(unavailable('shutting_down', 'The bridge is shutting down.'));
       }
       pending.clear();
       subscriber.off('message', onMessage);

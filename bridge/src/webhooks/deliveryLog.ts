@@ -1,6 +1,6 @@
 import type { Models } from '../models/index.ts';
 import type { DeliveryDoc, DeliveryStatus } from '../models/delivery.ts';
-import { conflict, notFound } from '../http/errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { after, listing, runListing, type Listing } from '../infra/listing.ts';
 import { DELIVERY_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 import type { DeliveryQueue } from './deliveryQueue.ts';

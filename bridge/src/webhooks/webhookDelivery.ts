@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
-import { AddressNotAllowedError, guardedLookup, hostOf, isPublicAddress, type Resolver } from './ssrfGuard.ts';
+import { request } from 'undici';
+import { addressRefusal, guardedAgent, type Resolver } from '../infra/addressGuard.ts';
 import { parseRetryAfter } from './retrySchedule.ts';
 
 /** How much of a response body is kept in the attempt log. */
@@ -37,27 +36,20 @@ export class AttemptAbortedError extends Error {
 }
 
 /**
- * POSTs signed webhook bodies through one undici Agent whose connect step runs the SSRF guard, so
- * the address checked is the address connected to. Redirects are not followed (a 3xx is a failed
- * attempt). Every attempt ends within `timeoutMs`: connect, headers and the excerpt read included.
+ * POSTs signed webhook bodies through one undici Agent whose every connection passes the address
+ * guard, so the address checked is the address connected to. Redirects are not followed (a 3xx is
+ * a failed attempt). Every attempt ends within `timeoutMs`: connect, headers and the excerpt read included.
  */
-export function webhookSender(options: { timeoutMs: number; allowPrivate: boolean; resolver: Resolver; userAgent: string }): WebhookSender {
-  const agent = new Agent({
-    connect: { lookup: guardedLookup(options.resolver, options.allowPrivate), timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    keepAliveTimeout: 4_000,
-  });
+export function webhookSender(options: { timeoutMs: number; allowPrivate: boolean; resolver: Resolver; isPublic?: (address: string) => boolean; userAgent: string }): WebhookSender {
+  const agent = guardedAgent(
+    { allowPrivate: options.allowPrivate, resolver: options.resolver, isPublic: options.isPublic },
+    { connectTimeoutMs: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, keepAliveTimeout: 4_000 },
+  );
 
   async function send(req: SignedRequest, shutdown?: AbortSignal): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const url = new URL(req.url);
-    const host = hostOf(url);
-    // Node's connect does not call `lookup` for IP literals: check them here.
-    if (!options.allowPrivate && isIP(host) && !isPublicAddress(host)) {
-      return failure('refused', elapsed(), new AddressNotAllowedError(host, host).message);
-    }
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = shutdown ? AbortSignal.any([deadline, shutdown]) : deadline;
     let res: Awaited<ReturnType<typeof request>>;
@@ -104,8 +96,8 @@ function failure(outcome: AttemptOutcome, durationMs: number, error: string): At
 
 function classify(error: unknown, durationMs: number, timeoutMs: number): AttemptResult {
   const e = error as { name?: string; code?: string; message?: string; cause?: { name?: string; code?: string; message?: string } };
-  const notAllowed = [e, e.cause].find((x) => x instanceof AddressNotAllowedError);
-  if (notAllowed) return failure('refused', durationMs, (notAllowed as AddressNotAllowedError).message);
+  const notAllowed = addressRefusal(error);
+  if (notAllowed) return failure('refused', durationMs, notAllowed.message);
   const code = e.code ?? e.cause?.code;
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return failure('timeout', durationMs, `no response within ${timeoutMs} ms`);

@@ -8,7 +8,7 @@ import { dispatcher } from './dispatcher.ts';
 import { endpointHealth } from './endpointHealth.ts';
 import { endpointSlots } from './endpointSlots.ts';
 import { deliveryLog, type DeliveryLog } from './deliveryLog.ts';
-import { systemResolver, type Resolver } from './ssrfGuard.ts';
+import { systemResolver, type Resolver } from '../infra/addressGuard.ts';
 import { webhookMetrics } from './webhookMetrics.ts';
 import { webhookRegistry, type WebhookRegistry } from './webhookRegistry.ts';
 import { webhookSender } from './webhookDelivery.ts';
@@ -27,6 +27,8 @@ export interface WebhookTuning {
   closeGraceMs: number;
   registrationLookupTimeoutMs: number;
   resolver: Resolver;
+  /** Tests only: which addresses count as public (see AddressPolicy). */
+  isPublic?: (address: string) => boolean;
 }
 
 export const DEFAULT_WEBHOOK_TUNING: WebhookTuning = {
@@ -65,6 +67,7 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
   const registry = webhookRegistry(models, state.secrets, dispatch, {
     allowPrivate: config.webhookAllowPrivateNetworks,
     resolver: tuning.resolver,
+    isPublic: tuning.isPublic,
     lookupTimeoutMs: tuning.registrationLookupTimeoutMs,
   });
   const deliveries = deliveryLog(models, queue, registry);
@@ -80,6 +83,7 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
     timeoutMs: config.webhookTimeoutMs,
     allowPrivate: config.webhookAllowPrivateNetworks,
     resolver: tuning.resolver,
+    isPublic: tuning.isPublic,
     userAgent: 'whatsapp-bridge-webhooks/1',
   });
 

@@ -5,8 +5,8 @@ import { EVENT_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 import type { Models } from '../models/index.ts';
 import type { WebhookDoc } from '../models/webhook.ts';
 import type { EventDoc } from '../models/event.ts';
-import { conflict, notFound, unprocessable } from '../http/errors.ts';
-import { checkWebhookUrl, type Resolver } from './ssrfGuard.ts';
+import { conflict, notFound, rejected } from '../errors.ts';
+import { checkUrl, type Resolver } from '../infra/addressGuard.ts';
 import { newWebhookSecret } from './webhookSecret.ts';
 import type { Dispatcher } from './dispatcher.ts';
 
@@ -71,16 +71,17 @@ export function toWebhookView(doc: WebhookDoc): WebhookView {
 export interface RegistryOptions {
   allowPrivate: boolean;
   resolver: Resolver;
+  isPublic?: (address: string) => boolean;
   lookupTimeoutMs: number;
 }
 
 /** Webhook endpoints of an organization: every call is scoped by organization id (others' ids are 404). */
 export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: Dispatcher, options: RegistryOptions) {
   async function assertUrlAllowed(url: string): Promise<void> {
-    const check = await checkWebhookUrl(new URL(url), { allowPrivate: options.allowPrivate, resolver: options.resolver, timeoutMs: options.lookupTimeoutMs });
+    const check = await checkUrl(new URL(url), { allowPrivate: options.allowPrivate, resolver: options.resolver, isPublic: options.isPublic, timeoutMs: options.lookupTimeoutMs });
     if (check.ok) return;
-    if (check.reason === 'unresolvable') throw unprocessable('webhook_url_unresolvable', `The webhook URL's host could not be resolved: ${check.message}.`);
-    throw unprocessable(
+    if (check.reason === 'unresolvable') throw rejected('webhook_url_unresolvable', `The webhook URL's host could not be resolved: ${check.message}.`);
+    throw rejected(
       'webhook_url_not_allowed',
       `Webhook URLs must reach a public address (${check.message}); set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to allow private networks.`,
     );
@@ -98,7 +99,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
     async create(organizationId: string, input: NewWebhook): Promise<{ webhook: WebhookView; secret: string }> {
       await assertUrlAllowed(input.url);
       if ((await models.Webhook.countDocuments({ organizationId })) >= MAX_WEBHOOKS_PER_ORGANIZATION) {
-        throw unprocessable('webhook_limit_reached', `An organization may register at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks.`);
+        throw rejected('webhook_limit_reached', `An organization may register at most ${MAX_WEBHOOKS_PER_ORGANIZATION} webhooks.`);
       }
       const id = newId('whk');
       const secret = newWebhookSecret();

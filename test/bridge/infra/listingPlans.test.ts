@@ -9,7 +9,7 @@ import { deliveryListing, failedSinceListing } from '../../../bridge/src/webhook
 import { overdueListing, undispatchedListing } from '../../../bridge/src/webhooks/dispatcher.ts';
 import { sessionListing } from '../../../bridge/src/sessions/sessionManager.ts';
 import { webhookListing } from '../../../bridge/src/webhooks/webhookRegistry.ts';
-import { encodeCursor } from '../../../bridge/src/http/pageCursor.ts';
+import { encodeCursor } from '../../../bridge/src/infra/pageCursor.ts';
 
 /**
  * Every listing the API serves walks an index in the listing's order and stops at its limit: no

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => media.listen(0, '127.0.0.1', () => r()));
   mediaUrl = `http://127.0.0.1:${(media.address() as { port: number }).port}`;
-  tb = await startMessagingBridge({ label: 'send', env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
+  tb = await startMessagingBridge({ label: 'send', env: { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true' } });
   org = await tb.createOrganization('Sender');
   socket = tb.gateway.connect(org.id, 'main');
 });
@@ -129,9 +129,9 @@ describe('sending messages', () => {
   });
 
   it('times out on a media server that never answers, with a 422', async () => {
-    await expect(fetchMedia(`${mediaUrl}/slow`, { allowPrivateNetworks: true, timeoutMs: 300 })).rejects.toMatchObject({ status: 422, code: 'media_unreachable' });
-    await expect(fetchMedia(`${mediaUrl}/photo.png`, { allowPrivateNetworks: false })).rejects.toMatchObject({ status: 422, code: 'media_url_forbidden' });
-    await expect(fetchMedia(`http://localhost:${new URL(mediaUrl).port}/photo.png`, { allowPrivateNetworks: false })).rejects.toMatchObject({ status: 422, code: 'media_url_forbidden' });
+    await expect(fetchMedia(`${mediaUrl}/slow`, { allowPrivateNetworks: true, timeoutMs: 300 })).rejects.toMatchObject({ kind: 'rejected', code: 'media_unreachable' });
+    await expect(fetchMedia(`${mediaUrl}/photo.png`, { allowPrivateNetworks: false })).rejects.toMatchObject({ kind: 'rejected', code: 'media_url_forbidden' });
+    await expect(fetchMedia(`http://localhost:${new URL(mediaUrl).port}/photo.png`, { allowPrivateNetworks: false })).rejects.toMatchObject({ kind: 'rejected', code: 'media_url_forbidden' });
   });
 
   it('404 for an unknown session, 409 with the status for one that is not connected', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, type TestBridge } from '../../support/stack.ts';
 import { hasStatus, waitForSession } from '../../support/sessionWaits.ts';
 import type { SessionContext, SocketEventSink } from '../../../bridge/src/sessions/sessionGateway.ts';
-import { ApiError } from '../../../bridge/src/http/errors.ts';
+import { DomainError } from '../../../bridge/src/errors.ts';
 
 describe('session gateway and socket sinks', () => {
   let t: TestBridge;
@@ -69,11 +69,11 @@ describe('session gateway and socket sinks', () => {
 
     await t.request('POST', '/v1/sessions/shop/stop', { key });
     const notConnected = await t.bridge.sessions.sendMessage(orgId, 'shop', 'x@s.whatsapp.net', { text: 'x' }).catch((e: unknown) => e);
-    expect(notConnected).toBeInstanceOf(ApiError);
-    expect(notConnected).toMatchObject({ status: 409, code: 'session_not_connected', details: { status: 'stopped' } });
+    expect(notConnected).toBeInstanceOf(DomainError);
+    expect(notConnected).toMatchObject({ kind: 'conflict', code: 'session_not_connected', details: { status: 'stopped' } });
 
     const unknown = await t.bridge.sessions.sendMessage(orgId, 'nope', 'x@s.whatsapp.net', { text: 'x' }).catch((e: unknown) => e);
-    expect(unknown).toMatchObject({ status: 404, code: 'session_not_found' });
+    expect(unknown).toMatchObject({ kind: 'not_found', code: 'session_not_found' });
   });
 
   it('closing the bridge frees every socket, listener and timer but keeps the sessions running', async () => {

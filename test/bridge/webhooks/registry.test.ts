@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestBridge, type TestBridge } from '../../support/stack.ts';
-import type { Resolver } from '../../../bridge/src/webhooks/ssrfGuard.ts';
+import type { Resolver } from '../../../bridge/src/infra/addressGuard.ts';
 import { tenant } from './api.ts';
 
 /** A DNS stand-in: names → addresses (a missing name does not resolve). */

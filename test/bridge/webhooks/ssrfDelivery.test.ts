@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, type TestBridge } from '../../support/stack.ts';
-import type { Resolver } from '../../../bridge/src/webhooks/ssrfGuard.ts';
+import type { Resolver } from '../../../bridge/src/infra/addressGuard.ts';
 import { startReceiver, until, type Receiver } from './receiver.ts';
 import { tenant } from './api.ts';
 

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { ApiError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, validationFailed, badRequest, conflict, unsupportedMediaType } from '../errors.ts';
+import { DomainError } from '../../errors.ts';
+import { ApiError, fromDomainError, methodNotAllowed, notFound, payloadTooLarge, serviceUnavailable, validationFailed, badRequest, conflict, unsupportedMediaType } from '../errors.ts';
 import { isOutage } from '../../infra/outage.ts';
 import { isDuplicateKey } from '../../infra/duplicateKey.ts';
 
@@ -37,6 +38,7 @@ export function errorBoundary() {
 
 export function toApiError(thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;
+  if (thrown instanceof DomainError) return fromDomainError(thrown);
   if (thrown instanceof ZodError) {
     const first = thrown.issues[0];
     const where = first?.path.length ? `${first.path.join('.')}: ` : '';

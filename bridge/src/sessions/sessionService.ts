@@ -1,0 +1,165 @@
+import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
+import type { Logger } from '../infra/logger.ts';
+import type { Models } from '../models/index.ts';
+import type { SessionDoc } from '../models/session.ts';
+import { newId } from '../infra/ids.ts';
+import { withDeadline } from '../infra/deadline.ts';
+import { isDuplicateKey } from '../infra/duplicateKey.ts';
+import { runListing } from '../infra/listing.ts';
+import { conflict, notFound } from '../errors.ts';
+import type { AuthStateStore } from './authStateStore.ts';
+import type { QrStore } from './qrStore.ts';
+import type { SessionStatusStore } from './sessionStatus.ts';
+import type { SessionOwnership } from './sessionOwnership.ts';
+import type { LocalSessions } from './localSessions.ts';
+import type { OwnerCommands } from './ownerCommands.ts';
+import { sessionListing, toView, type SessionView } from './sessionView.ts';
+
+const DB_MS = 10_000;
+
+export interface SessionServiceDeps {
+  models: Models;
+  log: Logger;
+  authStore: AuthStateStore;
+  qr: QrStore;
+  status: SessionStatusStore;
+  ownership: SessionOwnership;
+  local: LocalSessions;
+  commands: OwnerCommands;
+}
+
+/**
+ * The sessions' use cases, as the API calls them: each finds the session of the organization
+ * by name, and acts on the owning instance through the owner commands, or on the stored session
+ * when no instance owns it.
+ */
+export function sessionService(deps: SessionServiceDeps) {
+  const { models, log, authStore, qr, status, ownership, local, commands } = deps;
+  const { Session } = models;
+
+  async function find(organizationId: string, name: string): Promise<SessionDoc> {
+    const doc = await withDeadline(Session.findOne({ organizationId, name }).lean<SessionDoc>(), DB_MS, 'session lookup');
+    if (!doc) throw notFound('session_not_found', `No session named "${name}".`);
+    return doc;
+  }
+
+  const view = async (organizationId: string, name: string): Promise<SessionView> => toView(await find(organizationId, name));
+
+  /** Starts the socket here, unless another instance owns it or takes it (at capacity: the next claim pass). */
+  async function startSession(doc: SessionDoc): Promise<void> {
+    await Session.updateOne({ _id: doc._id }, { $set: { desiredState: 'running' } });
+    if (local.get(doc._id) || (await ownership.owner(doc._id))) return;
+    const taken = await ownership.acquire(doc);
+    if (taken && (await local.adopt(taken.doc, taken.lease))) return;
+    if (taken) ownership.release(doc._id);
+    await status.writeUnowned({ ...doc, desiredState: 'running' }, 'starting', {}, 'started_by_user');
+  }
+
+  async function logoutSession(doc: SessionDoc): Promise<void> {
+    await commands.run(doc._id, 'logout', {}, async () => {
+      await authStore.wipe(doc._id);
+      await qr.clear(doc._id).catch(() => undefined);
+      await status.writeUnowned(doc, 'logged_out', { desiredState: 'stopped', phoneNumber: null, pushName: null, reconnectAttempts: 0, nextReconnectAt: null, lastDisconnectReason: 'logged_out' }, 'logged_out');
+    });
+  }
+
+  return {
+    find,
+    get: view,
+
+    async findById(sessionId: string): Promise<SessionDoc | null> {
+      return await withDeadline(Session.findById(sessionId).lean<SessionDoc>(), DB_MS, 'session lookup');
+    },
+
+    async create(organizationId: string, name: string, { start }: { start: boolean }): Promise<SessionView> {
+      const now = new Date();
+      const doc: SessionDoc = {
+        _id: newId('ses'),
+        organizationId,
+        name,
+        status: 'stopped',
+        desiredState: 'stopped',
+        phoneNumber: null,
+        pushName: null,
+        lastConnectedAt: null,
+        lastDisconnectedAt: null,
+        lastDisconnectReason: null,
+        reconnectAttempts: 0,
+        nextReconnectAt: null,
+        fencingToken: 0,
+        owner: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      try {
+        await Session.collection.insertOne(doc as unknown as Parameters<typeof Session.collection.insertOne>[0]);
+      } catch (error) {
+        if (isDuplicateKey(error)) throw conflict('session_exists', `A session named "${name}" already exists.`);
+        throw error;
+      }
+      if (start) await startSession(doc);
+      return await view(organizationId, name);
+    },
+
+    async list(organizationId: string): Promise<SessionView[]> {
+      const docs = await withDeadline(runListing<SessionDoc>(Session, sessionListing(organizationId)), DB_MS, 'session list');
+      return docs.map(toView);
+    },
+
+    async start(organizationId: string, name: string): Promise<SessionView> {
+      await startSession(await find(organizationId, name));
+      return await view(organizationId, name);
+    },
+
+    async stop(organizationId: string, name: string): Promise<SessionView> {
+      const doc = await find(organizationId, name);
+      await Session.updateOne({ _id: doc._id }, { $set: { desiredState: 'stopped' } });
+      await commands.run(doc._id, 'stop', {}, async () => {
+        await status.writeUnowned(doc, 'stopped', { reconnectAttempts: 0, nextReconnectAt: null }, 'stopped_by_user');
+      });
+      return await view(organizationId, name);
+    },
+
+    async restart(organizationId: string, name: string): Promise<SessionView> {
+      const doc = await find(organizationId, name);
+      await commands.run(doc._id, 'restart', {}, () => startSession(doc));
+      return await view(organizationId, name);
+    },
+
+    async logout(organizationId: string, name: string): Promise<SessionView> {
+      await logoutSession(await find(organizationId, name));
+      return await view(organizationId, name);
+    },
+
+    async remove(organizationId: string, name: string, purge: boolean): Promise<void> {
+      const doc = await find(organizationId, name);
+      await Session.updateOne({ _id: doc._id }, { $set: { desiredState: 'stopped' } });
+      await logoutSession(doc).catch((err: unknown) => log.warn({ err, session: name }, 'logout during delete failed; wiping anyway'));
+      await authStore.wipe(doc._id);
+      // deleteMany: a single-document delete racing a status write deletes nothing on DocumentDB (docs/database.md).
+      await Session.deleteMany({ _id: doc._id });
+      await ownership.forgetLease(doc._id).catch(() => undefined);
+      if (purge) {
+        for (const collection of ['messages', 'contacts']) {
+          await Session.db.collection(collection).deleteMany({ organizationId, session: name });
+        }
+      }
+    },
+
+    async requestPairingCode(organizationId: string, name: string, phoneNumber: string): Promise<string> {
+      const doc = await find(organizationId, name);
+      return await commands.run(doc._id, 'pairingCode', { phoneNumber }, async () => {
+        throw conflict('session_not_running', 'The session is not running; start it first, then request a pairing code.');
+      });
+    },
+
+    async sendMessage(organizationId: string, name: string, jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage> {
+      const doc = await find(organizationId, name);
+      return await commands.run(doc._id, 'send', { jid, content, options }, async () => {
+        throw conflict('session_not_connected', 'The session is not connected.', { status: doc.status });
+      });
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof sessionService>;

@@ -1,0 +1,73 @@
+import type { ConnectionState } from '@whiskeysockets/baileys';
+import type { Logger } from '../infra/logger.ts';
+import type { SocketFactory, WhatsAppSocket } from '../whatsapp/socket.ts';
+import type { SessionContext, SocketEventSink } from './sessionGateway.ts';
+import type { SessionAuthState } from './authStateStore.ts';
+
+export interface SocketHandlers {
+  /** Every creds.update: the creds must be saved. */
+  creds(): void;
+  /** Every connection.update of this socket, until it closes (the close included). */
+  connection(update: Partial<ConnectionState>): void;
+}
+
+/**
+ * One WhatsApp socket of a session with everything attached to it (the session's own listeners
+ * and every feature's sink); close() detaches all of it and ends the socket, so a closed socket
+ * leaves no listener behind.
+ */
+export class SessionSocket {
+  readonly socket: WhatsAppSocket;
+  private readonly detach: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(deps: { factory: SocketFactory; sinks: SocketEventSink[]; log: Logger; waWebSocketUrl?: string }, ctx: SessionContext, auth: SessionAuthState, on: SocketHandlers) {
+    this.log = deps.log;
+    this.socket = deps.factory({
+      auth: auth.state,
+      label: `${ctx.organizationId}/${ctx.sessionName}`,
+      logger: deps.log.child({ session: ctx.sessionName, organizationId: ctx.organizationId }),
+      waWebSocketUrl: deps.waWebSocketUrl,
+    });
+    const onCreds = () => on.creds();
+    const onConnection = (update: Partial<ConnectionState>) => {
+      // Stop listening at once: nothing from this socket matters after its close.
+      if (update.connection === 'close') this.close();
+      on.connection(update);
+    };
+    this.socket.ev.on('creds.update', onCreds);
+    this.socket.ev.on('connection.update', onConnection);
+    this.detach.push(() => {
+      this.socket.ev.off('creds.update', onCreds);
+      this.socket.ev.off('connection.update', onConnection);
+    });
+    try {
+      for (const sink of deps.sinks) this.detach.push(sink.attach(ctx, this.socket));
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  /** Stops every listener (the sinks' included) without ending the socket (a logout still needs it). */
+  detachAll(): void {
+    for (const detach of this.detach.splice(0)) {
+      try {
+        detach();
+      } catch (err) {
+        this.log.warn({ err }, 'detaching a sink failed');
+      }
+    }
+  }
+
+  /** Detaches everything and ends the socket. */
+  close(): void {
+    this.detachAll();
+    this.socket.ev.removeAllListeners();
+    try {
+      this.socket.end();
+    } catch {
+      // Already closed.
+    }
+  }
+}
