@@ -28,6 +28,7 @@ import { FakeGateway } from '../test/support/fakeGateway.ts';
 import { textMessage } from '../test/support/waMessages.ts';
 import { withDeadline } from '../bridge/src/infra/deadline.ts';
 import { isDuplicateKey } from '../bridge/src/infra/duplicateKey.ts';
+import { runBench } from './runBench.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const MONGODB_URI = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/';
@@ -241,10 +242,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

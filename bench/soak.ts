@@ -167,14 +167,19 @@ async function main(): Promise<void> {
     if (WITH_SUITE) {
       const runSuite = () => {
         const runStarted = Date.now();
-        suite = spawn(process.execPath, [`${ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--reporter=dot'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        suite = spawn(process.execPath, [`${ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--reporter=default'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
         let tail = '';
-        suite.stdout!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2_000)));
+        const failedTests: string[] = [];
+        suite.stdout!.on('data', (d: Buffer) => {
+          tail = (tail + d.toString()).slice(-2_000);
+          // eslint-disable-next-line no-control-regex -- terminal colours
+          for (const line of d.toString().replace(/\u001b\[[0-9;]*m/g, '').split('\n')) if (/^\s*FAIL\s/.test(line)) failedTests.push(line.trim());
+        });
         suite.once('exit', (code, signal) => {
           // eslint-disable-next-line no-control-regex -- terminal colours
           const plain = tail.replace(/\u001b\[[0-9;]*m/g, '');
           const summary = /Tests\s+(.*)/.exec(plain)?.[1]?.trim() ?? `exit ${code ?? signal}`;
-          stats.suiteRuns.push(`${summary} (${((Date.now() - runStarted) / 1000).toFixed(0)} s)`);
+          stats.suiteRuns.push(`${summary} (${((Date.now() - runStarted) / 1000).toFixed(0)} s)${failedTests.length ? `: ${[...new Set(failedTests)].join('; ')}` : ''}`);
           log(`test suite run ${stats.suiteRuns.length}: ${summary}`);
           suite = undefined;
           if (Date.now() < started + MINUTES * 60_000 - 60_000 && !failure) runSuite();

@@ -19,6 +19,7 @@ import { createBridge } from '../bridge/src/bridgeRuntime.ts';
 import { createLogger } from '../bridge/src/infra/logger.ts';
 import { newWebhookSecret, signatureHeader } from '../bridge/src/webhooks/webhookSecret.ts';
 import { DEFAULT_WEBHOOK_TUNING } from '../bridge/src/webhooks/webhookEngine.ts';
+import { runBench } from './runBench.ts';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 if (!(SCALE > 0)) throw new Error('BENCH_SCALE must be a positive number');
@@ -188,10 +189,4 @@ async function createBridgeCleanup(prefix: string): Promise<() => Promise<void>>
   };
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -26,12 +26,18 @@ import type { BackoffSchedule } from './sessions/reconnectPolicy.ts';
 import { sessionMetrics } from './sessions/sessionMetrics.ts';
 import { eventStreams } from './http/routes/sessions/sessionEventStream.ts';
 import { sessionsRouter } from './http/routes/sessions/router.ts';
+import { contactsRouter } from './http/routes/contacts/router.ts';
+import { messagesRouter } from './http/routes/messages/router.ts';
+import { authenticate } from './http/middleware/auth.ts';
+import { apiKeyService } from './services/apiKeyService.ts';
 import { pairingRouter } from './http/routes/pairing/router.ts';
 import { sandboxActions, sandboxRouter } from './http/routes/sandbox/router.ts';
 
 /**
  * The composition root: builds the application state once, then every feature from it, in the
- * order data flows (socket → session → store → outbox → delivery), and the API over them.
+ * order data flows (socket → session → store → outbox → delivery), and the API over their
+ * services. BRIDGE_ROLES chooses what this process runs: the API (api), session sockets and their
+ * inbound writes (sessions), the inbound retry worker (inbound), webhook delivery (webhooks).
  */
 export interface BridgeOptions extends AppStateOptions {
   /** The WhatsApp socket implementation (Baileys by default; tests pass a fake). */
@@ -50,6 +56,8 @@ export interface BridgeOptions extends AppStateOptions {
   inbound?: InboundPipelineOptions;
   /** Media fetch knobs that are not public configuration (tests). */
   media?: MessagingOptions['media'];
+  /** How long a command waits for the owning instance's answer (35 s; tests shorten it). */
+  sessionRpcMs?: number;
 }
 
 export interface Bridge {
@@ -98,6 +106,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
   const sinks: SocketEventSink[] = [messaging.sink];
 
   const { keyPrefix, log } = state;
+  const { roles } = config;
   const updates = redisSessionUpdates(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, log);
   state.onClose('session update subscriber', () => updates.close());
   const rpc = redisOwnerRpc(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, config.instanceId, log);
@@ -117,6 +126,8 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     maxSessions: config.maxSessionsPerInstance,
     waWebSocketUrl: config.waWebSocketUrl,
     metrics: sessionMetrics(state.metrics.registry),
+    owns: roles.has('sessions'),
+    rpcMs: options.sessionRpcMs,
     backoff: options.reconnect?.backoff,
     random: options.reconnect?.random,
   });
@@ -127,17 +138,20 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
   state.onClose('session manager', () => sessions.close());
   const links = pairingLinks(config.encryptionKey, config.publicUrl);
 
+  // The API over the services: health always (probes of worker processes too), the rest with the api role.
+  const keys = apiKeyService(state.models);
+  const authenticateCaller = authenticate(keys, config.adminKey);
   const sandboxScan = sandbox ? sandboxActions(sessions, sandbox.simulator) : undefined;
-  const routers: Router[] = [
-    healthRouter(state),
-    adminRouter(state),
-    sessionsRouter(state, { manager: sessions, streams, links }),
+  const api: Router[] = [
+    adminRouter({ authenticate: authenticateCaller, keys }),
+    sessionsRouter({ authenticate: authenticateCaller, manager: sessions, streams, links }),
     pairingRouter({ manager: sessions, streams, links, sandbox: sandboxScan }),
-    ...(sandbox ? [sandboxRouter(state, sessions, sandbox.simulator)] : []),
-    webhooksRouter(state, webhooks),
-    ...messaging.routers(),
-    ...(options.extraRouters?.(state) ?? []),
+    ...(sandbox ? [sandboxRouter({ authenticate: authenticateCaller, manager: sessions, simulator: sandbox.simulator })] : []),
+    webhooksRouter({ authenticate: authenticateCaller, registry: webhooks.registry, deliveries: webhooks.deliveries }),
+    messagesRouter({ authenticate: authenticateCaller, sender: messaging.sender, query: messaging.query }),
+    contactsRouter({ authenticate: authenticateCaller, contacts: messaging.contacts }),
   ];
+  const routers: Router[] = [healthRouter(state), ...(roles.has('api') ? api : []), ...(options.extraRouters?.(state) ?? [])];
   const app = createApp(state, routers);
 
   return {
@@ -150,9 +164,10 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     sessions,
     registerSink: (sink) => sessions.registerSink(sink),
     async start() {
-      webhooks.start();
-      messaging.start();
-      await sessions.startBackground();
+      if (roles.has('webhooks')) webhooks.start();
+      if (roles.has('inbound')) messaging.start();
+      if (roles.has('sessions')) await sessions.startBackground();
+      log.info({ roles: [...roles] }, 'bridge roles');
     },
     close: () => state.close(),
   };

@@ -22,8 +22,26 @@ const booleanFlag = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** The parts of the bridge one process runs (BRIDGE_ROLES); every one by default. */
+export const ROLES = ['api', 'sessions', 'inbound', 'webhooks'] as const;
+export type Role = (typeof ROLES)[number];
+
+const roleList = z
+  .string()
+  .default(ROLES.join(','))
+  .transform((value, ctx) => {
+    const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+    const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (unknown.length > 0 || roles.length === 0) {
+      ctx.addIssue({ code: 'custom', message: `must list some of ${ROLES.join(', ')} (got "${value}")` });
+      return z.NEVER;
+    }
+    return new Set(roles as Role[]);
+  });
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BRIDGE_ROLES: roleList,
   PUBLIC_URL: z.url().optional(),
   MONGODB_URI: z
     .string()
@@ -69,6 +87,8 @@ const schema = z.object({
 
 export interface Config {
   port: number;
+  /** What this process runs: the HTTP API, session sockets, the inbound retry worker, webhook delivery. */
+  roles: ReadonlySet<Role>;
   publicUrl: string;
   mongodbUri: string;
   redisUrl: string;
@@ -117,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     port: c.PORT,
+    roles: c.BRIDGE_ROLES,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     mongodbUri: c.MONGODB_URI,
     redisUrl: c.REDIS_URL,

@@ -5,22 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, type TestBridge } from '../support/stack';
 import { runNode } from './helpers';
+import { eventually } from '../support/sessionWaits.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let bridge: TestBridge;
 let apiKey: string;
 const credentials = () => ({ baseUrl: bridge.url, apiKey });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   bridge = await startTestBridge({ label: 'n8nsessions' });
@@ -36,7 +27,7 @@ describe('session operations against a real bridge', () => {
     const created = await runNode({ credentials: credentials(), parameters: { resource: 'session', operation: 'create', session: 'shop', start: true } });
     expect(created[0].json).toMatchObject({ name: 'shop' });
 
-    const json = await until('a QR code', async () => {
+    const json = await eventually('a QR code', async () => {
       const out = await runNode({ credentials: credentials(), continueOnFail: true, parameters: { resource: 'session', operation: 'getQr', session: 'shop', format: 'json' } });
       return out[0].json.qr ? out[0].json : undefined;
     });
@@ -49,7 +40,7 @@ describe('session operations against a real bridge', () => {
     expect(png[0].json).toMatchObject({ session: 'shop', fileSize: image.length });
 
     (await bridge.whatsapp.waitFor('shop')).scanQr('4915550001111', 'Shop Phone');
-    const connected = await until('the session to connect', async () => {
+    const connected = await eventually('the session to connect', async () => {
       const out = await runNode({ credentials: credentials(), parameters: { resource: 'session', operation: 'get', session: 'shop' } });
       return out[0].json.status === 'connected' ? out[0].json : undefined;
     });

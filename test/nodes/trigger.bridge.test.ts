@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WhatsAppBridgeTrigger } from '../../nodes/WhatsAppBridgeTrigger/WhatsAppBridgeTrigger.node';
 import { hookContext, webhookContext } from '../support/n8nContext';
 import { startTestBridge, type TestBridge } from '../support/stack';
+import { eventually } from '../support/sessionWaits.ts';
 
 let bridge: TestBridge;
 let org: { id: string; apiKey: string };
@@ -22,16 +23,6 @@ const trigger = new WhatsAppBridgeTrigger();
 const hooks = trigger.webhookMethods.default;
 const hook = (parameters: IDataObject) =>
   hookContext({ credentials: { baseUrl: bridge.url, apiKey: org.apiKey }, parameters, staticData, webhookUrl: receiverUrl });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const message = {
   id: 'msg_bridge_1',
@@ -105,14 +96,14 @@ describe('trigger against a real bridge', () => {
     const before = received.length;
     const res = await bridge.request('POST', `/v1/webhooks/${String(staticData.webhookId)}/test`, { key: org.apiKey });
     expect(res.status).toBe(202);
-    const ping = await until('the test ping', () => received[before]);
+    const ping = await eventually('the test ping', () => received[before]);
     expect(ping).toEqual({ status: 200, workflowData: undefined });
   });
 
   it('starts the workflow with the simplified message for a real, signed delivery', async () => {
     const before = received.length;
     const { event } = await bridge.bridge.events.record({ organizationId: org.id, type: 'message.received', session: 'shop', data: message });
-    const delivery = await until('the delivery', () => received.slice(before).find((r) => r.workflowData));
+    const delivery = await eventually('the delivery', () => received.slice(before).find((r) => r.workflowData));
     expect(delivery.status).toBe(200);
     expect(delivery.workflowData).toEqual([
       [
@@ -145,9 +136,9 @@ describe('trigger against a real bridge', () => {
     try {
       const before = received.length;
       await bridge.bridge.events.record({ organizationId: org.id, type: 'message.received', session: 'shop', data: { ...message, id: 'msg_bridge_2', messageId: 'WA2' } });
-      const attempt = await until('the delivery attempt', () => received[before]);
+      const attempt = await eventually('the delivery attempt', () => received[before]);
       expect(attempt).toEqual({ status: 401, workflowData: undefined });
-      const log = await until('the 401 in the bridge’s attempt log', async () => {
+      const log = await eventually('the 401 in the bridge’s attempt log', async () => {
         const res = await bridge.request('GET', `/v1/webhooks/${String(staticData.webhookId)}/deliveries`, { key: org.apiKey });
         return JSON.stringify(res.body).includes('401') ? res.body : undefined;
       });

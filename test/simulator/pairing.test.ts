@@ -1,28 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DisconnectReason, proto } from '@whiskeysockets/baileys';
 import type { Boom } from '@hapi/boom';
-import { WhatsAppSimulator } from '../../bridge/src/simulator/whatsAppSimulator.ts';
-import { BaileysClient } from './baileysClient.ts';
+import { useSimulatorAndClient } from './simulatorFixture.ts';
 
 function statusOf(update: { lastDisconnect?: { error?: Error } }): number | undefined {
   return (update.lastDisconnect?.error as Boom | undefined)?.output?.statusCode;
 }
 
 describe('pairing unmodified Baileys with the simulator', () => {
-  let simulator: WhatsAppSimulator;
-  let client: BaileysClient;
-
-  beforeEach(async () => {
-    simulator = await WhatsAppSimulator.start();
-    client = await BaileysClient.create();
-  });
-
-  afterEach(async () => {
-    await client.dispose();
-    await simulator.stop();
-  });
+  const fixture = useSimulatorAndClient();
 
   it('shows a QR, pairs when the phone scans it, restarts (515) and opens; the saved creds log in again without a QR', async () => {
+    const simulator = fixture.simulator();
+    const client = fixture.client();
     const phone = simulator.createPhone('15550001111', 'Alice');
     await client.connect(simulator.url);
     const { qr } = await client.next((u) => typeof u.qr === 'string');

@@ -1,24 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DisconnectReason } from '@whiskeysockets/baileys';
 import type { Boom } from '@hapi/boom';
-import { WhatsAppSimulator } from '../../bridge/src/simulator/whatsAppSimulator.ts';
-import { BaileysClient } from './baileysClient.ts';
+import { useSimulatorAndClient } from './simulatorFixture.ts';
 
 describe('pairing by phone number (pairing code)', () => {
-  let simulator: WhatsAppSimulator;
-  let client: BaileysClient;
-
-  beforeEach(async () => {
-    simulator = await WhatsAppSimulator.start();
-    client = await BaileysClient.create();
-  });
-
-  afterEach(async () => {
-    await client.dispose();
-    await simulator.stop();
-  });
+  const fixture = useSimulatorAndClient();
 
   it('links the device when the code Baileys shows is typed on the phone', async () => {
+    const simulator = fixture.simulator();
+    const client = fixture.client();
     const phone = simulator.createPhone('15550005555');
     const socket = await client.connect(simulator.url);
     await client.next((u) => typeof u.qr === 'string');
@@ -34,6 +24,8 @@ describe('pairing by phone number (pairing code)', () => {
   });
 
   it('does not link with a wrong code, nor for another phone number', async () => {
+    const simulator = fixture.simulator();
+    const client = fixture.client();
     const phone = simulator.createPhone('15550006666');
     const other = simulator.createPhone('15550007777');
     const socket = await client.connect(simulator.url);

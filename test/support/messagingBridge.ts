@@ -1,5 +1,6 @@
 import { startTestBridge, type TestBridge, type TestBridgeOptions } from './stack.ts';
 import { FakeGateway } from './fakeGateway.ts';
+import { until } from './sessionWaits.ts';
 import type { RecordedEvent } from '../../bridge/src/events/eventTypes.ts';
 
 export interface MessagingTestBridge extends TestBridge {
@@ -26,11 +27,5 @@ export async function startMessagingBridge(options: TestBridgeOptions): Promise<
   });
 }
 
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} not reached within ${timeoutMs} ms`);
-}
+/** Waits for `check` to hold (the same as sessionWaits' until). */
+export const waitUntil = until;

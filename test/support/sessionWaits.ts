@@ -29,3 +29,25 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
   }
   throw new Error(`${what} not met within ${timeoutMs} ms`);
 }
+
+/** Waits for the session's QR code (GET /v1/sessions/:name/qr) and returns it. */
+export async function waitForQr(bridge: Pick<TestBridge, 'request'>, key: string, name: string, timeoutMs = 15_000): Promise<string> {
+  let qr = '';
+  await until(async () => {
+    const res = await bridge.request('GET', `/v1/sessions/${name}/qr`, { key });
+    qr = res.status === 200 ? res.body.qr : '';
+    return qr !== '';
+  }, timeoutMs, `a QR code for ${name}`);
+  return qr;
+}
+
+/** Waits until `fn` returns a value (not undefined) and returns it. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,19 +2,10 @@ import type { Models } from '../models/index.ts';
 import type { ContactDoc } from '../models/contact.ts';
 import { decodeCursor, encodeCursor } from '../infra/pageCursor.ts';
 import { after, listing, narrowed, runListing, type Listing } from '../infra/listing.ts';
+import { iso } from '../infra/isoTime.ts';
 
-export interface ContactView {
-  id: string;
-  session: string;
-  jid: string;
-  name: string | null;
-  notify: string | null;
-  verifiedName: string | null;
-  phoneNumber: string | null;
-  lid: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The API's contact: the stored fields, with `id` for `_id` and ISO times. */
+export type ContactView = Omit<ContactDoc, '_id' | 'organizationId' | 'createdAt' | 'updatedAt'> & { id: string; createdAt: string; updatedAt: string };
 
 export function contactView(doc: ContactDoc): ContactView {
   return {
@@ -26,8 +17,8 @@ export function contactView(doc: ContactDoc): ContactView {
     verifiedName: doc.verifiedName ?? null,
     phoneNumber: doc.phoneNumber ?? null,
     lid: doc.lid ?? null,
-    createdAt: new Date(doc.createdAt).toISOString(),
-    updatedAt: new Date(doc.updatedAt).toISOString(),
+    createdAt: iso(doc.createdAt),
+    updatedAt: iso(doc.updatedAt),
   };
 }
 
@@ -62,3 +53,5 @@ export function contactQuery(models: Models) {
     },
   };
 }
+
+export type ContactQuery = ReturnType<typeof contactQuery>;

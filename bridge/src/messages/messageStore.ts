@@ -38,6 +38,27 @@ export function messageStore(models: Models, events: EventRecorder) {
     return created;
   }
 
+  /** Moves a stored message's status forward (never back) and records `message.updated`. */
+  async function applyStatus(change: StatusChange): Promise<StatusOutcome> {
+    const _id = storedMessageId(change);
+    const rank = statusRank(change.status);
+    // `error` ranks lowest but is a real outcome of a pending send; it never overrides progress.
+    const filter = change.status === 'error' ? { _id, statusRank: { $lte: statusRank('pending') } } : { _id, statusRank: { $lt: rank } };
+    const updated = await collection.findOneAndUpdate(filter, { $set: { status: change.status, statusRank: rank } }, { returnDocument: 'after' });
+    if (!updated) {
+      const exists = await collection.countDocuments({ _id }, { limit: 1 });
+      return exists ? 'unchanged' : 'missing';
+    }
+    await events.record({
+      organizationId: change.organizationId,
+      type: 'message.updated',
+      session: change.session,
+      data: { ...messageView(updated as MessageDoc) },
+      dedupeKey: `message.updated:${_id}:${change.status}`,
+    });
+    return 'applied';
+  }
+
   return {
     /**
      * Stores the messages (first write wins) and records `message.received` for inbound ones,
@@ -59,28 +80,14 @@ export function messageStore(models: Models, events: EventRecorder) {
           return { organizationId: doc.organizationId, type, session: doc.session, data: { ...messageView(doc) }, dedupeKey: `${type}:${doc._id}` };
         }),
       );
+      // The socket's echo of a message sent through the API carries its status so far (accepted
+      // by WhatsApp; or further, when Baileys folded a receipt into the echo it had buffered).
+      for (const [index, doc] of docs.entries()) {
+        if (doc.fromMe && !inserted.has(index) && doc.statusRank > statusRank('pending')) await applyStatus(doc);
+      }
     },
 
-    /** Moves a stored message's status forward (never back) and records `message.updated`. */
-    async applyStatus(change: StatusChange): Promise<StatusOutcome> {
-      const _id = storedMessageId(change);
-      const rank = statusRank(change.status);
-      // `error` ranks lowest but is a real outcome of a pending send; it never overrides progress.
-      const filter = change.status === 'error' ? { _id, statusRank: { $lte: statusRank('pending') } } : { _id, statusRank: { $lt: rank } };
-      const updated = await collection.findOneAndUpdate(filter, { $set: { status: change.status, statusRank: rank } }, { returnDocument: 'after' });
-      if (!updated) {
-        const exists = await collection.countDocuments({ _id }, { limit: 1 });
-        return exists ? 'unchanged' : 'missing';
-      }
-      await events.record({
-        organizationId: change.organizationId,
-        type: 'message.updated',
-        session: change.session,
-        data: { ...messageView(updated as MessageDoc) },
-        dedupeKey: `message.updated:${_id}:${change.status}`,
-      });
-      return 'applied';
-    },
+    applyStatus,
 
     async insertOutbound(doc: MessageDoc): Promise<void> {
       try {

@@ -1,4 +1,5 @@
 import type { MessageDoc } from '../models/message.ts';
+import { iso } from '../infra/isoTime.ts';
 
 /** The API's message shape (DESIGN.md), also the `data` of message events. */
 export interface MessageView {
@@ -38,8 +39,8 @@ export function messageView(doc: MessageDoc): MessageView {
     location: doc.location ?? null,
     quotedMessageId: doc.quotedMessageId ?? null,
     status: doc.status,
-    timestamp: new Date(doc.timestamp).toISOString(),
-    createdAt: new Date(doc.createdAt).toISOString(),
+    timestamp: iso(doc.timestamp),
+    createdAt: iso(doc.createdAt),
     pushName: doc.pushName ?? null,
     contacts: doc.contacts ?? null,
     reaction: doc.reaction ?? null,

@@ -1,12 +1,10 @@
-import type Router from '@koa/router';
 import type { AppState } from '../appState.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
 import type { SessionGateway, SocketEventSink } from '../sessions/sessionGateway.ts';
 import { createRedis } from '../infra/redis.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import { contactStore } from '../contacts/contactStore.ts';
-import { messagesRouter } from '../http/routes/messages/router.ts';
-import { contactsRouter } from '../http/routes/contacts/router.ts';
+import { contactQuery } from '../contacts/contactQuery.ts';
 import { messageStore } from './messageStore.ts';
 import { inboundPipeline, type InboundPipelineOptions } from './inboundPipeline.ts';
 import { messageSink } from './messageSink.ts';
@@ -28,7 +26,7 @@ export interface MessagingOptions {
 
 /**
  * The messages feature: the socket sink (inbound path and its retry queue), sending, lookup and
- * contacts. Built once by the composition root.
+ * contacts, as services. Built once by the composition root, which puts the API over them.
  */
 export function createMessaging(state: AppState, events: EventRecorder, options: MessagingOptions) {
   const store = messageStore(state.models, events);
@@ -65,10 +63,8 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     pipeline,
     store,
     query,
+    contacts: contactQuery(state.models),
     sender,
-    routers(): Router[] {
-      return [messagesRouter(state, sender, query), contactsRouter(state)];
-    },
     /** Starts the retry worker (idempotency keys expire through their TTL index). */
     start(): void {
       pipeline.start();

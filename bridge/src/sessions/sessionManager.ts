@@ -43,6 +43,8 @@ export interface SessionManagerOptions {
   metrics?: SessionMetrics;
   /** How long a command waits for another instance's answer (35 s). */
   rpcMs?: number;
+  /** Whether this process runs session sockets (the sessions role); the use cases work either way. */
+  owns?: boolean;
 }
 
 export interface SessionManager extends SessionGateway {
@@ -91,6 +93,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     maxSessions: options.maxSessions,
     startConcurrency: options.startConcurrency,
     random,
+    owns: options.owns,
   });
   const local = new LocalSessions(
     { socketFactory: options.socketFactory, sinks, authStore, qr, updates, status, log, waWebSocketUrl: options.waWebSocketUrl, backoff: options.backoff, random, metrics: options.metrics },

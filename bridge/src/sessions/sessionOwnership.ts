@@ -15,6 +15,8 @@ export interface OwnershipOptions {
   maxSessions: number;
   /** How many sessions are started at once by a claim pass. */
   startConcurrency?: number;
+  /** False in a process without the sessions role: it never owns a socket (others' claim passes start what it asks for). */
+  owns?: boolean;
   random?: () => number;
 }
 
@@ -65,7 +67,7 @@ export class SessionOwnership {
   /** Takes the lease of a session meant to run and fences its document; null when another instance got there first. */
   async acquire(doc: Pick<SessionDoc, '_id' | 'fencingToken'>): Promise<{ doc: SessionDoc; lease: Lease } | null> {
     const { leases, models, instanceId, maxSessions, log } = this.options;
-    if (this.closing || this.held.has(doc._id) || this.held.size >= maxSessions) return null;
+    if (this.options.owns === false || this.closing || this.held.has(doc._id) || this.held.size >= maxSessions) return null;
     const lease = await leases.acquire(doc._id, doc.fencingToken ?? 0);
     if (!lease) return null;
     const fenced = await withDeadline(

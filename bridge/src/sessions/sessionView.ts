@@ -1,5 +1,6 @@
 import type { SessionDoc, SessionStatus } from '../models/session.ts';
 import { listing, type Listing } from '../infra/listing.ts';
+import { isoOrNull } from '../infra/isoTime.ts';
 
 /** What the API shows of a session. */
 export interface SessionView {
@@ -17,19 +18,18 @@ export interface SessionView {
 }
 
 export function toView(doc: SessionDoc): SessionView {
-  const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
   return {
     name: doc.name,
     status: doc.status,
     desiredState: doc.desiredState,
     phoneNumber: doc.phoneNumber ?? null,
     pushName: doc.pushName ?? null,
-    lastConnectedAt: iso(doc.lastConnectedAt),
-    lastDisconnectedAt: iso(doc.lastDisconnectedAt),
+    lastConnectedAt: isoOrNull(doc.lastConnectedAt),
+    lastDisconnectedAt: isoOrNull(doc.lastDisconnectedAt),
     lastDisconnectReason: doc.lastDisconnectReason ?? null,
     reconnectAttempts: doc.reconnectAttempts ?? 0,
-    nextReconnectAt: iso(doc.nextReconnectAt),
-    createdAt: iso(doc.createdAt),
+    nextReconnectAt: isoOrNull(doc.nextReconnectAt),
+    createdAt: isoOrNull(doc.createdAt),
   };
 }
 

@@ -5,6 +5,7 @@ import { after, listing, runListing, type Listing } from '../infra/listing.ts';
 import { DELIVERY_RETENTION_MS, expiryAfter } from '../events/retention.ts';
 import type { DeliveryQueue } from './deliveryQueue.ts';
 import type { WebhookRegistry } from './webhookRegistry.ts';
+import { iso, isoOrNull } from '../infra/isoTime.ts';
 
 export interface DeliveryView {
   id: string;
@@ -22,8 +23,6 @@ export interface DeliveryView {
   completedAt: string | null;
 }
 
-const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
-
 export function toDeliveryView(doc: DeliveryDoc): DeliveryView {
   return {
     id: doc._id,
@@ -33,12 +32,12 @@ export function toDeliveryView(doc: DeliveryDoc): DeliveryView {
     session: doc.session ?? null,
     status: doc.status,
     attemptCount: doc.attemptCount,
-    attempts: (doc.attempts ?? []).map((a) => ({ at: iso(a.at)!, statusCode: a.statusCode ?? null, durationMs: a.durationMs, error: a.error ?? null, response: a.response ?? null })),
-    nextAttemptAt: doc.status === 'pending' ? iso(doc.nextAttemptAt) : null,
+    attempts: (doc.attempts ?? []).map((a) => ({ at: iso(a.at), statusCode: a.statusCode ?? null, durationMs: a.durationMs, error: a.error ?? null, response: a.response ?? null })),
+    nextAttemptAt: doc.status === 'pending' ? isoOrNull(doc.nextAttemptAt) : null,
     lastError: doc.lastError ?? null,
-    createdAt: iso(doc.createdAt)!,
-    updatedAt: iso(doc.updatedAt)!,
-    completedAt: iso(doc.completedAt),
+    createdAt: iso(doc.createdAt),
+    updatedAt: iso(doc.updatedAt),
+    completedAt: isoOrNull(doc.completedAt),
   };
 }
 

@@ -9,6 +9,7 @@ import { conflict, notFound, rejected } from '../errors.ts';
 import { checkUrl, type Resolver } from '../infra/addressGuard.ts';
 import { newWebhookSecret } from './webhookSecret.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { iso, isoOrNull } from '../infra/isoTime.ts';
 
 /** How long a rotated-out secret keeps signing (beside the new one). */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 3_600_000;
@@ -47,8 +48,6 @@ export interface WebhookPatch extends Partial<NewWebhook> {
   enabled?: boolean;
 }
 
-const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
-
 export function toWebhookView(doc: WebhookDoc): WebhookView {
   const previous = doc.previousSecret && doc.previousSecret.expiresAt.getTime() > Date.now() ? doc.previousSecret : null;
   return {
@@ -59,12 +58,12 @@ export function toWebhookView(doc: WebhookDoc): WebhookView {
     description: doc.description ?? null,
     enabled: doc.enabled,
     disabledReason: doc.disabledReason ?? null,
-    disabledAt: iso(doc.disabledAt),
-    failingSince: iso(doc.failingSince),
-    lastSuccessAt: iso(doc.lastSuccessAt),
-    previousSecretExpiresAt: iso(previous?.expiresAt),
-    createdAt: iso(doc.createdAt)!,
-    updatedAt: iso(doc.updatedAt)!,
+    disabledAt: isoOrNull(doc.disabledAt),
+    failingSince: isoOrNull(doc.failingSince),
+    lastSuccessAt: isoOrNull(doc.lastSuccessAt),
+    previousSecretExpiresAt: isoOrNull(previous?.expiresAt),
+    createdAt: iso(doc.createdAt),
+    updatedAt: iso(doc.updatedAt),
   };
 }
 

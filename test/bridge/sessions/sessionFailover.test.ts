@@ -1,81 +1,32 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import mongoose from 'mongoose';
-import { freePort } from '../../support/services.ts';
-import { ADMIN_KEY, MONGODB_URI, REDIS_URL, uniqueName } from '../../support/stack.ts';
+import { ADMIN_KEY, uniqueName } from '../../support/stack.ts';
+import { launchBridge, removeDeployment, type BridgeProcess } from '../../support/bridgeProcess.ts';
 import { until } from '../../support/sessionWaits.ts';
 
-const main = fileURLToPath(new URL('../../support/fakeBridgeMain.ts', import.meta.url));
 const LEASE_MS = 1_500;
 const RENEW_MS = LEASE_MS / 3;
 
-interface Instance {
-  name: string;
-  url: string;
-  child: ChildProcess;
-}
-
 describe('one owner per session across bridge processes', () => {
-  const dbName = uniqueName('failover');
-  const prefix = uniqueName('failover');
-  const encryptionKey = randomBytes(32).toString('base64');
-  const instances: Instance[] = [];
+  const deployment = { dbName: uniqueName('failover'), prefix: uniqueName('failover'), encryptionKey: randomBytes(32).toString('base64') };
+  const instances: BridgeProcess[] = [];
 
-  async function launch(name: string, extraEnv: Record<string, string> = {}): Promise<Instance> {
-    const port = await freePort();
-    const env = {
-      PATH: process.env.PATH,
-      MONGODB_URI: `${MONGODB_URI.replace(/\/$/, '')}/${dbName}`,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      BRIDGE_ENCRYPTION_KEY: encryptionKey,
-      BRIDGE_ADMIN_KEY: ADMIN_KEY,
-      INSTANCE_ID: name,
-      SESSION_LEASE_MS: String(LEASE_MS),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      NODE_NO_WARNINGS: '1',
-      ...extraEnv,
-    };
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await until(() => out.includes('"ready":true') || child.exitCode !== null, 20_000, `${name} ready`);
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${out}`);
-    const instance = { name, url: `http://127.0.0.1:${port}`, child };
+  async function launch(name: string, extraEnv: Record<string, string> = {}): Promise<BridgeProcess> {
+    const instance = await launchBridge(deployment, name, { SESSION_LEASE_MS: String(LEASE_MS), ...extraEnv });
     instances.push(instance);
     return instance;
   }
 
-  const call = async (instance: Instance, method: string, path: string, body?: unknown, key?: string) => {
-    const res = await fetch(`${instance.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const fakeState = async (instance: Instance) => (await call(instance, 'GET', '/__fake/state')).body as { owned: string[]; sockets: Array<{ label: string; state: string; pairingCodes: string[]; sent: any[] }> };
-  const openOn = async (instance: Instance) => (await fakeState(instance)).sockets.filter((s) => s.state === 'open').map((s) => s.label.split('/')[1]).sort();
+  const call = (instance: BridgeProcess, method: string, path: string, body?: unknown, key?: string) => instance.call(method, path, body, key);
+  const fakeState = (instance: BridgeProcess) => instance.fakeState();
+  const openOn = async (instance: BridgeProcess) => (await fakeState(instance)).sockets.filter((s) => s.state === 'open').map((s) => s.label.split('/')[1]).sort();
 
   beforeAll(async () => {
     await Promise.all([launch('bridge-a'), launch('bridge-b')]);
   });
 
   afterAll(async () => {
-    for (const instance of instances) if (instance.child.exitCode === null) instance.child.kill('SIGKILL');
-    const connection = await mongoose.createConnection(`${MONGODB_URI.replace(/\/$/, '')}/${dbName}`).asPromise();
-    await connection.dropDatabase();
-    await connection.close();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await removeDeployment(deployment, instances);
   });
 
   it('routes live-socket calls to the owner, never runs a session twice, and fails over after SIGKILL within the lease bound', async () => {

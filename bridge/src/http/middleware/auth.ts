@@ -19,6 +19,8 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+export type Authenticate = ReturnType<typeof authenticate>;
+
 /** Resolves the caller from its key: the admin key, or an organization's key. 401 otherwise. */
 export function authenticate(keys: ApiKeyService, adminKey: string | undefined) {
   return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {

@@ -1,15 +1,13 @@
 import Router from '@koa/router';
-import type { AppState } from '../../../appState.ts';
-import { apiKeyService } from '../../../services/apiKeyService.ts';
-import { authenticate, requireAdmin } from '../../middleware/auth.ts';
+import type { ApiKeyService } from '../../../services/apiKeyService.ts';
+import { requireAdmin, type Authenticate } from '../../middleware/auth.ts';
 import { bodyOf } from '../../validate.ts';
 import { createApiKeyBody, createOrganizationBody } from './schemas.ts';
 
 /** Organizations and their API keys; admin key only. */
-export function adminRouter(state: AppState): Router {
-  const keys = apiKeyService(state.models);
+export function adminRouter({ authenticate, keys }: { authenticate: Authenticate; keys: ApiKeyService }): Router {
   const router = new Router({ prefix: '/v1/admin' });
-  router.use(authenticate(keys, state.config.adminKey), requireAdmin());
+  router.use(authenticate, requireAdmin());
 
   router.post('/organizations', async (ctx) => {
     const { name } = bodyOf(ctx, createOrganizationBody);

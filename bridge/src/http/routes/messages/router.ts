@@ -1,16 +1,14 @@
 import Router from '@koa/router';
-import type { AppState } from '../../../appState.ts';
-import { apiKeyService } from '../../../services/apiKeyService.ts';
 import type { MessageQuery } from '../../../messages/messageQuery.ts';
 import type { MessageSender } from '../../../messages/messageSender.ts';
-import { authenticate, organizationOf, requireOrganization } from '../../middleware/auth.ts';
+import { organizationOf, requireOrganization, type Authenticate } from '../../middleware/auth.ts';
 import { bodyOf, queryOf } from '../../validate.ts';
 import { idempotencyKey, listMessagesQuery, sendMessageBody, sessionName } from './schemas.ts';
 
 /** Sending (POST /v1/sessions/:name/messages) and lookup (GET /v1/messages, /v1/messages/:id). */
-export function messagesRouter(state: AppState, sender: MessageSender, query: MessageQuery): Router {
+export function messagesRouter({ authenticate, sender, query }: { authenticate: Authenticate; sender: MessageSender; query: MessageQuery }): Router {
   const router = new Router();
-  const auth = [authenticate(apiKeyService(state.models), state.config.adminKey), requireOrganization()];
+  const auth = [authenticate, requireOrganization()];
 
   router.post('/v1/sessions/:name/messages', ...auth, async (ctx) => {
     const session = sessionName.parse(ctx.params.name);

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { AppState } from '../../../appState.ts';
 import type { SessionManager } from '../../../sessions/sessionManager.ts';
 import type { SessionDoc } from '../../../models/session.ts';
 // Types only: the simulator itself is loaded (dynamically) only in sandbox mode.
 import type { WhatsAppSimulator } from '../../../simulator/whatsAppSimulator.ts';
 import type { LinkedDevice } from '../../../simulator/linkedDevice.ts';
-import { apiKeyService } from '../../../services/apiKeyService.ts';
-import { authenticate, organizationOf, requireOrganization } from '../../middleware/auth.ts';
+import { organizationOf, requireOrganization, type Authenticate } from '../../middleware/auth.ts';
 import { bodyOf } from '../../validate.ts';
 import { conflict, notFound } from '../../errors.ts';
 import { sessionParams } from '../sessions/schemas.ts';
@@ -52,9 +50,9 @@ function describe(device: LinkedDevice) {
  * Sandbox mode only: act as the simulated phone and contacts of an organization's sessions
  * (the same as the simulator's control API, addressed by session name and behind the API key).
  */
-export function sandboxRouter(state: AppState, manager: SessionManager, simulator: WhatsAppSimulator): Router {
+export function sandboxRouter({ authenticate, manager, simulator }: { authenticate: Authenticate; manager: SessionManager; simulator: WhatsAppSimulator }): Router {
   const router = new Router({ prefix: '/v1/sandbox/sessions' });
-  router.use(authenticate(apiKeyService(state.models), state.config.adminKey), requireOrganization());
+  router.use(authenticate, requireOrganization());
   const actions = sandboxActions(manager, simulator);
 
   const sessionOf = async (ctx: { params: Record<string, string | undefined> }, organizationId: string) =>

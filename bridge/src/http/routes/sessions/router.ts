@@ -1,10 +1,8 @@
 import Router from '@koa/router';
 import QRCode from 'qrcode';
-import type { AppState } from '../../../appState.ts';
 import type { SessionManager } from '../../../sessions/sessionManager.ts';
 import type { PairingLinks } from '../../../sessions/pairingLinks.ts';
-import { apiKeyService } from '../../../services/apiKeyService.ts';
-import { authenticate, organizationOf, requireOrganization } from '../../middleware/auth.ts';
+import { organizationOf, requireOrganization, type Authenticate } from '../../middleware/auth.ts';
 import { bodyOf, queryOf } from '../../validate.ts';
 import { notFound } from '../../errors.ts';
 import type { EventStreams } from './sessionEventStream.ts';
@@ -12,15 +10,16 @@ import { qrPayload } from './sessionEventStream.ts';
 import { createSessionBody, deleteSessionQuery, pairingCodeBody, pairingLinkBody, qrQuery, sessionParams } from './schemas.ts';
 
 export interface SessionsRouterDeps {
+  authenticate: Authenticate;
   manager: SessionManager;
   streams: EventStreams;
   links: PairingLinks;
 }
 
 /** Sessions of the calling organization: lifecycle, QR, live events, pairing. */
-export function sessionsRouter(state: AppState, { manager, streams, links }: SessionsRouterDeps): Router {
+export function sessionsRouter({ authenticate, manager, streams, links }: SessionsRouterDeps): Router {
   const router = new Router({ prefix: '/v1/sessions' });
-  router.use(authenticate(apiKeyService(state.models), state.config.adminKey), requireOrganization());
+  router.use(authenticate, requireOrganization());
 
   const nameOf = (params: Record<string, string | undefined>) => sessionParams.parse(params).name;
 

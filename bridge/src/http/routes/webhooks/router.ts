@@ -1,9 +1,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { AppState } from '../../../appState.ts';
-import { apiKeyService } from '../../../services/apiKeyService.ts';
-import type { WebhookEngine } from '../../../webhooks/webhookEngine.ts';
-import { authenticate, organizationOf, requireOrganization } from '../../middleware/auth.ts';
+import type { WebhookRegistry } from '../../../webhooks/webhookRegistry.ts';
+import type { DeliveryLog } from '../../../webhooks/deliveryLog.ts';
+import { organizationOf, requireOrganization, type Authenticate } from '../../middleware/auth.ts';
 import { notFound } from '../../errors.ts';
 import { bodyOf, queryOf } from '../../validate.ts';
 import { createWebhookBody, deliveryId, listDeliveriesQuery, recoverBody, updateWebhookBody, webhookId } from './schemas.ts';
@@ -19,10 +18,9 @@ function idParam(ctx: Context, name: 'id' | 'deliveryId'): string {
 }
 
 /** Webhook endpoints, their attempt log and replays; organization keys only. */
-export function webhooksRouter(state: AppState, engine: WebhookEngine): Router {
-  const { registry, deliveries } = engine;
+export function webhooksRouter({ authenticate, registry, deliveries }: { authenticate: Authenticate; registry: WebhookRegistry; deliveries: DeliveryLog }): Router {
   const router = new Router({ prefix: '/v1/webhooks' });
-  router.use(authenticate(apiKeyService(state.models), state.config.adminKey), requireOrganization());
+  router.use(authenticate, requireOrganization());
 
   router.post('/', async (ctx) => {
     const input = bodyOf(ctx, createWebhookBody);
