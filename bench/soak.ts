@@ -60,6 +60,8 @@ async function startBridge(i: number): Promise<BridgeProcess> {
       SESSION_LEASE_MS: '10000',
       MAX_SESSIONS_PER_INSTANCE: String(Math.ceil(SESSIONS / BRIDGES)),
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      // Short, so a delivery whose attempt timed out under the load is retried within the drain.
+      WEBHOOK_RETRY_SCHEDULE: '1s,2s,5s,10s,20s,30s,30s,30s',
       LOG_LEVEL: 'warn',
     }),
   };
@@ -287,11 +289,20 @@ async function main(): Promise<void> {
       await suiteFinished;
     }
     const lost = stats.injected - stored;
+    // Deliveries that needed more than one attempt, and why (the attempt log).
+    const retried = await watchdogClient.db(dbName).collection('webhook_deliveries').aggregate<{ _id: string; n: number }>([
+      { $match: { attemptCount: { $gt: 1 } } },
+      { $unwind: '$attempts' },
+      { $match: { 'attempts.statusCode': { $ne: 200 } } },
+      { $group: { _id: { $ifNull: ['$attempts.error', 'unknown'] }, n: { $sum: 1 } } },
+    ]).toArray().catch(() => []);
+    const byStatus = await watchdogClient.db(dbName).collection('webhook_deliveries').aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]).toArray().catch(() => []);
     console.log('');
     console.log(`soak of ${MINUTES} min (4 bridges on one database server and one Redis; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     console.log(`  inbound messages injected      ${stats.injected.toLocaleString()} (${stats.injectCalls.toLocaleString()} bursts)`);
     console.log(`  stored                         ${stored.toLocaleString()}  (lost: ${lost})`);
     console.log(`  message.received delivered     ${delivered.size.toLocaleString()} distinct (${deliveries.toLocaleString()} webhook requests in all); the backlog drained ${drainSeconds.toFixed(0)} s after the load stopped`);
+    console.log(`  deliveries by status           ${byStatus.map((b) => `${b._id} ${b.n}`).join(', ')}; failed attempts: ${retried.map((r) => `${r.n} × ${r._id}`).join('; ') || 'none'}`);
     console.log(`  API requests                   ${stats.apiCalls.toLocaleString()}, of which 5xx or failed: ${stats.apiErrors}; sends accepted: ${stats.sends.toLocaleString()}`);
     console.log(`  slowest watchdog answer        ${(stats.maxWatchdogMs / 1000).toFixed(1)} s (a hang is ${HANG_MS / 1000} s)`);
     if (WITH_SUITE) console.log(`  test suite beside it           ${stats.suiteRuns.join('; ') || 'still running at the end'}`);

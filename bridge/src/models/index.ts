@@ -40,18 +40,42 @@ const RETIRED_INDEXES: Record<string, string[]> = {
   idempotency_keys: ['createdAt_1'],
 };
 
+/**
+ * Several instances starting at once create the same collections and indexes at once. MongoDB
+ * takes that; DocumentDB (FerretDB 2) may abort one of them with PostgreSQL's "deadlock detected"
+ * (or a serialization failure), which is worth another try: the other instance's index is there
+ * or ours goes through the second time.
+ */
+const CONCURRENT_DDL = /deadlock detected|could not serialize access|tuple concurrently updated|concurrent(ly)? (update|index|DDL)/i;
+const DDL_ATTEMPTS = 6;
+
+async function ddl<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= DDL_ATTEMPTS || !CONCURRENT_DDL.test((error as Error)?.message ?? '')) throw error;
+      await new Promise((r) => setTimeout(r, 50 * 2 ** attempt + Math.random() * 100));
+    }
+  }
+}
+
 /** Creates the collections and indexes (unique keys are part of the data invariants). */
 export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) {
-    await model.createCollection().catch((error: { code?: number }) => {
-      if (error.code !== 48) throw error; // 48: NamespaceExists
-    });
-    await model.createIndexes();
+    await ddl(() =>
+      model.createCollection().catch((error: { code?: number }) => {
+        if (error.code !== 48) throw error; // 48: NamespaceExists
+      }),
+    );
+    await ddl(() => model.createIndexes());
     for (const name of RETIRED_INDEXES[model.collection.collectionName] ?? []) {
-      await model.collection.dropIndex(name).catch((error: { code?: number; codeName?: string }) => {
-        // Not there (a new database, or another instance dropped it first).
-        if (error.code !== 27 && error.codeName !== 'IndexNotFound' && error.code !== 26) throw error;
-      });
+      await ddl(() =>
+        model.collection.dropIndex(name).catch((error: { code?: number; codeName?: string }) => {
+          // Not there (a new database, or another instance dropped it first).
+          if (error.code !== 27 && error.codeName !== 'IndexNotFound' && error.code !== 26) throw error;
+        }),
+      );
     }
   }
 }

@@ -112,3 +112,17 @@ describe('TTL indexes', () => {
     expect(await Event.countDocuments({ _id: 'evt_new' })).toBe(1);
   });
 });
+
+describe('instances starting at once', () => {
+  it('four instances creating the same collections and indexes on a new database all come up', { timeout: 120_000 }, async () => {
+    const dbName = uniqueName('ddl');
+    const bridges = await Promise.all(Array.from({ length: 4 }, (_, i) => startTestBridge({ label: `ddl${i}`, dbName, noStart: true })));
+    try {
+      const names = (await bridges[0].state.models.Message.collection.listIndexes().toArray()).map((i) => i.name);
+      expect(names).toEqual(expect.arrayContaining(['organizationId_1_session_1_timestamp_-1__id_-1']));
+    } finally {
+      for (const b of bridges) await b.close();
+      await client.db(dbName).dropDatabase().catch(() => undefined);
+    }
+  });
+});
