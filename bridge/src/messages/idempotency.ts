@@ -5,10 +5,6 @@ import { isDuplicateKey } from '../infra/duplicateKey.ts';
 import type { IdempotencyKeyDoc } from '../models/idempotencyKey.ts';
 import { conflict, rejected } from '../errors.ts';
 
-export interface StoredResponse {
-  status: number;
-  body: Record<string, unknown>;
-}
 
 export interface IdempotencyScope {
   organizationId: string;
@@ -16,7 +12,10 @@ export interface IdempotencyScope {
   key: string;
 }
 
-export type Claim = { kind: 'claimed'; release(): Promise<void>; complete(response: StoredResponse): Promise<void> } | { kind: 'replay'; response: StoredResponse };
+/** A stored result: plain JSON (it is a document's field). */
+export type KeyResult = Record<string, unknown>;
+
+export type Claim = { kind: 'claimed'; release(): Promise<void>; complete(result: KeyResult): Promise<void> } | { kind: 'replay'; result: KeyResult };
 
 /** A completed key answers retries this long, then it is forgotten and may be reused. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -25,6 +24,13 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
  * deadline (60 s) plus a media download (15 s) plus a margin.
  */
 export const IN_PROGRESS_MS = 2 * 60 * 1000;
+
+/** Keys completed by earlier versions stored the HTTP answer (responseStatus, responseBody); they lapse within a day. */
+function legacyResult(doc: IdempotencyKeyDoc): KeyResult | null {
+  const legacy = doc as unknown as { responseStatus?: number | null; responseBody?: Record<string, unknown> | null };
+  if (!legacy.responseBody || !legacy.responseStatus) return null;
+  return { legacyStatus: legacy.responseStatus, legacyBody: legacy.responseBody };
+}
 
 function recordId(scope: IdempotencyScope): string {
   return `idem_${createHash('sha256').update([scope.organizationId, scope.session, scope.key].join('\u0001')).digest('hex').slice(0, 32)}`;
@@ -49,11 +55,8 @@ export function idempotencyKeys(models: Models, options: { inProgressMs?: number
       release: async () => {
         await IdempotencyKey.deleteMany({ _id, claimToken, state: 'in_progress' });
       },
-      complete: async (response) => {
-        await IdempotencyKey.updateOne(
-          { _id, claimToken },
-          { $set: { state: 'completed', responseStatus: response.status, responseBody: response.body, expiresAt: new Date(Date.now() + retentionMs) } },
-        );
+      complete: async (result) => {
+        await IdempotencyKey.updateOne({ _id, claimToken }, { $set: { state: 'completed', result, expiresAt: new Date(Date.now() + retentionMs) } });
       },
     };
   }
@@ -68,8 +71,7 @@ export function idempotencyKeys(models: Models, options: { inProgressMs?: number
         ...scope,
         requestHash,
         state: 'in_progress',
-        responseStatus: null,
-        responseBody: null,
+        result: null,
         createdAt: now,
         claimToken: randomBytes(12).toString('hex'),
         expiresAt: new Date(now.getTime() + inProgressMs),
@@ -94,10 +96,9 @@ export function idempotencyKeys(models: Models, options: { inProgressMs?: number
       if (existing.requestHash !== requestHash) {
         throw rejected('idempotency_key_reused', 'This Idempotency-Key was used with a different request body.');
       }
-      if (existing.state !== 'completed' || existing.responseStatus === null || !existing.responseBody) {
-        throw conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; retry shortly.');
-      }
-      return { kind: 'replay', response: { status: existing.responseStatus, body: existing.responseBody } };
+      const result = existing.state === 'completed' ? (existing.result ?? legacyResult(existing)) : null;
+      if (!result) throw conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is in progress; retry shortly.');
+      return { kind: 'replay', result };
     },
   };
 }

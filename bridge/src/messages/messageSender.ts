@@ -14,7 +14,7 @@ import type { MessageStore } from './messageStore.ts';
 import { messageView } from './messageView.ts';
 import { recipientJid } from './recipient.ts';
 import { loadMedia, type MediaFetchOptions } from './outboundMedia.ts';
-import type { Claim, IdempotencyKeys, StoredResponse } from './idempotency.ts';
+import type { Claim, IdempotencyKeys, KeyResult } from './idempotency.ts';
 
 export interface SendRequest {
   organizationId: string;
@@ -33,6 +33,23 @@ export interface MessageSenderDeps {
   media: MediaFetchOptions;
   /** How long WhatsApp may take to accept a message (media uploads included). */
   sendTimeoutMs?: number;
+}
+
+/**
+ * What came of a send: accepted by WhatsApp (or perhaps: `status` is pending when the answer did
+ * not come in time), or refused by WhatsApp (stored with status error). Nothing sent at all is an
+ * error (a DomainError) instead.
+ */
+export type SendOutcome =
+  | { outcome: 'accepted'; id: string; messageId: string; status: MessageDoc['status'] }
+  | { outcome: 'refused'; id: string; messageId: string; reason: string };
+
+/** The outcome an Idempotency-Key kept (keys completed by earlier versions kept the HTTP answer). */
+function replayedOutcome(result: KeyResult): SendOutcome {
+  if (result.outcome === 'accepted' || result.outcome === 'refused') return result as SendOutcome;
+  const body = (result.legacyBody ?? {}) as { id?: string; messageId?: string; status?: MessageDoc['status']; error?: { message?: string; details?: { id?: string } } };
+  if (result.legacyStatus === 202) return { outcome: 'accepted', id: body.id ?? '', messageId: body.messageId ?? '', status: body.status ?? 'pending' };
+  return { outcome: 'refused', id: body.error?.details?.id ?? '', messageId: '', reason: body.error?.message ?? 'WhatsApp did not accept the message' };
 }
 
 type Prepared = { content: AnyMessageContent; stored: Pick<MessageDoc, 'type' | 'text' | 'media' | 'location' | 'reaction'> };
@@ -108,7 +125,7 @@ export function messageSender(deps: MessageSenderDeps) {
     return current;
   }
 
-  async function deliver(req: SendRequest, gateway: SessionGateway, jid: string): Promise<StoredResponse> {
+  async function deliver(req: SendRequest, gateway: SessionGateway, jid: string): Promise<SendOutcome> {
     const prepared = await prepare(req, jid);
     const messageId = generateMessageIDV2();
     const key = { organizationId: req.organizationId, session: req.session, chat: jid, messageId, fromMe: true };
@@ -151,14 +168,11 @@ export function messageSender(deps: MessageSenderDeps) {
         // Kept pending (the socket's echo and receipts settle it), and the key is kept too, so a
         // retry gets this answer instead of a second message.
         log.warn({ err: error, session: req.session, id: doc._id }, 'send outcome unknown; left pending');
-        return { status: 202, body: { id: doc._id, messageId, status: 'pending' } };
+        return { outcome: 'accepted', id: doc._id, messageId, status: 'pending' };
       }
       log.warn({ err: error, session: req.session, id: doc._id }, 'send failed');
       await store.applyStatus({ ...key, status: 'error' }).catch((err: unknown) => log.warn({ err, id: doc._id }, 'could not mark the message as failed'));
-      return {
-        status: 502,
-        body: { error: { code: 'send_failed', message: `WhatsApp did not accept the message: ${(error as Error).message ?? 'unknown error'}`, details: { id: doc._id } } },
-      };
+      return { outcome: 'refused', id: doc._id, messageId, reason: (error as Error).message ?? 'unknown error' };
     }
     if (sent?.key?.id && sent.key.id !== messageId) log.warn({ expected: messageId, got: sent.key.id }, 'socket replaced the message id');
     // Sent: whatever fails from here on, the answer is "accepted" (receipts move the status on).
@@ -166,18 +180,18 @@ export function messageSender(deps: MessageSenderDeps) {
       log.error({ err, session: req.session, id: doc._id }, 'sent, but could not record it as sent; its receipts will');
       return { ...doc, status: 'sent' as const };
     });
-    return { status: 202, body: { id: doc._id, messageId, status: current.status } };
+    return { outcome: 'accepted', id: doc._id, messageId, status: current.status };
   }
 
   /** Completes the key, retrying a few times: a key left in progress would lapse and let a retry send again. */
-  async function completeKey(claim: Extract<Claim, { kind: 'claimed' }>, response: StoredResponse): Promise<void> {
+  async function completeKey(claim: Extract<Claim, { kind: 'claimed' }>, outcome: SendOutcome): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await claim.complete(response);
+        await claim.complete({ ...outcome });
         return;
       } catch (err) {
         if (attempt >= COMPLETE_ATTEMPTS) {
-          log.error({ err, response: response.status }, 'could not complete an idempotency key; a retry after it lapses may send again');
+          log.error({ err, outcome: outcome.outcome, id: outcome.id }, 'could not complete an idempotency key; a retry after it lapses may send again');
           return;
         }
         await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
@@ -186,24 +200,24 @@ export function messageSender(deps: MessageSenderDeps) {
   }
 
   return {
-    async send(req: SendRequest): Promise<StoredResponse> {
+    async send(req: SendRequest): Promise<SendOutcome> {
       const jid = recipientJid(req.body.to);
       const gateway = deps.gateway();
       if (!gateway) throw unavailable('sessions_unavailable', 'Sessions are not available on this bridge.');
       if (!req.idempotencyKey) return deliver(req, gateway, jid);
       const claim = await deps.idempotency.claim({ organizationId: req.organizationId, session: req.session, key: req.idempotencyKey }, req.body);
-      if (claim.kind === 'replay') return claim.response;
-      let response: StoredResponse;
+      if (claim.kind === 'replay') return replayedOutcome(claim.result);
+      let outcome: SendOutcome;
       try {
-        response = await deliver(req, gateway, jid);
+        outcome = await deliver(req, gateway, jid);
       } catch (error) {
         // deliver() throws only when nothing went out.
         await claim.release().catch((err: unknown) => log.warn({ err }, 'could not release an idempotency key'));
         throw error;
       }
-      // Once anything may have gone out, the key answers every retry with this response.
-      await completeKey(claim, response);
-      return response;
+      // Once anything may have gone out, the key answers every retry with this outcome.
+      await completeKey(claim, outcome);
+      return outcome;
     },
   };
 }

@@ -3,7 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 /**
  * An Idempotency-Key seen on a send: claimed (state `in_progress`) by inserting this document
  * before anything is sent, so of two concurrent requests with the same key only one can send;
- * then completed with the response that every retry gets back.
+ * then completed with the result that every retry gets back.
  */
 export interface IdempotencyKeyDoc {
   _id: string;
@@ -13,8 +13,8 @@ export interface IdempotencyKeyDoc {
   /** SHA-256 of the request body: the same key with another body is refused. */
   requestHash: string;
   state: 'in_progress' | 'completed';
-  responseStatus: number | null;
-  responseBody: Record<string, unknown> | null;
+  /** What the first request's operation came to (the send's outcome), returned to every retry. */
+  result: Record<string, unknown> | null;
   createdAt: Date;
   /** Set by each claim: only the request that holds the claim completes or releases it. */
   claimToken: string;
@@ -33,8 +33,7 @@ const idempotencyKeySchema = new Schema<IdempotencyKeyDoc>(
     key: { type: String, required: true },
     requestHash: { type: String, required: true },
     state: { type: String, enum: ['in_progress', 'completed'], required: true },
-    responseStatus: { type: Number, default: null },
-    responseBody: { type: Schema.Types.Mixed, default: null },
+    result: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, required: true },
     claimToken: { type: String, required: true },
     expiresAt: { type: Date, required: true },

@@ -26,9 +26,9 @@ export function errorBoundary() {
       }
     } catch (thrown) {
       const error = toApiError(thrown);
-      if (error.status >= 500) {
-        ctx.state.log?.error({ err: thrown, requestId: ctx.state.requestId }, 'request failed');
-      }
+      // An unknown error is ours (500); 502-504 are a dependency or WhatsApp saying no or not answering.
+      if (error.status === 500) ctx.state.log?.error({ err: thrown, requestId: ctx.state.requestId }, 'request failed');
+      else if (error.status > 500) ctx.state.log?.warn({ err: thrown, requestId: ctx.state.requestId, code: error.code }, 'request failed on a dependency');
       ctx.status = error.status;
       ctx.set(error.headers);
       ctx.body = { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } };

@@ -3,6 +3,7 @@ import type { MessageQuery } from '../../../messages/messageQuery.ts';
 import type { MessageSender } from '../../../messages/messageSender.ts';
 import { organizationOf, requireOrganization, type Authenticate } from '../../middleware/auth.ts';
 import { bodyOf, queryOf } from '../../validate.ts';
+import { ApiError } from '../../errors.ts';
 import { idempotencyKey, listMessagesQuery, sendMessageBody, sessionName } from './schemas.ts';
 
 /** Sending (POST /v1/sessions/:name/messages) and lookup (GET /v1/messages, /v1/messages/:id). */
@@ -14,9 +15,12 @@ export function messagesRouter({ authenticate, sender, query }: { authenticate: 
     const session = sessionName.parse(ctx.params.name);
     const body = bodyOf(ctx, sendMessageBody);
     const key = ctx.get('idempotency-key');
-    const result = await sender.send({ organizationId: organizationOf(ctx), session, body, idempotencyKey: key ? idempotencyKey.parse(key) : undefined });
-    ctx.status = result.status;
-    ctx.body = result.body;
+    const sent = await sender.send({ organizationId: organizationOf(ctx), session, body, idempotencyKey: key ? idempotencyKey.parse(key) : undefined });
+    if (sent.outcome === 'refused') {
+      throw new ApiError(502, 'send_failed', `WhatsApp did not accept the message: ${sent.reason}`, { id: sent.id });
+    }
+    ctx.status = 202;
+    ctx.body = { id: sent.id, messageId: sent.messageId, status: sent.status };
   });
 
   router.get('/v1/messages', ...auth, async (ctx) => {
