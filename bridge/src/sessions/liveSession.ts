@@ -15,7 +15,7 @@ import type { QrStore } from './qrStore.ts';
 import type { SessionUpdates } from './sessionUpdates.ts';
 import type { SessionStatusStore } from './sessionStatus.ts';
 import type { SessionMetrics } from './sessionMetrics.ts';
-import { DEFAULT_BACKOFF, decideReconnect, type BackoffSchedule } from './reconnectPolicy.ts';
+import { decideReconnect, type BackoffSchedule } from './reconnectPolicy.ts';
 
 export interface LiveSessionDeps {
   socketFactory: SocketFactory;
@@ -201,7 +201,7 @@ export class LiveSession {
   /** Where a reconnect is decided: by the close's DisconnectReason, the attempts so far and whether the session is paired. */
   private async onClose(statusCode: number | undefined): Promise<void> {
     const creds = this.auth?.state.creds;
-    const decision = decideReconnect(statusCode, this.attempts, this.deps.random(), Boolean(creds?.registered || creds?.me), this.deps.backoff ?? DEFAULT_BACKOFF);
+    const decision = decideReconnect(statusCode, { attempt: this.attempts, random: this.deps.random(), paired: Boolean(creds?.registered || creds?.me), qrShown: this.qrCount > 0, schedule: this.deps.backoff });
     const now = new Date();
     this.log.info({ session: this.ctx.sessionName, statusCode, decision }, 'session socket closed');
     this.deps.metrics?.disconnected(decision.reason, decision.action);

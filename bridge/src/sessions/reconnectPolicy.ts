@@ -41,21 +41,27 @@ export function backoffDelay(attempt: number, random: number, schedule: BackoffS
   return Math.floor(random * ceiling);
 }
 
+export interface CloseContext {
+  /** Reconnects already made since the last successful open (0 for the first). */
+  attempt: number;
+  /** In [0, 1): the backoff's jitter. */
+  random: number;
+  /** Whether the session has ever been linked to a phone. */
+  paired: boolean;
+  /** Whether this socket showed at least one QR code before it closed. */
+  qrShown: boolean;
+  schedule?: BackoffSchedule;
+}
+
 /**
- * The reconnect policy as a pure function. `attempt` is the number of reconnects already made
- * since the last successful open (0 for the first); `random` is in [0, 1).
- * `paired` is false while the session has never been linked (a QR session): when WhatsApp
- * stops offering QR codes (timedOut), nobody is scanning, so the session stops instead of
- * producing QR codes forever.
+ * The reconnect policy as a pure function. A session that was never linked and whose QR codes
+ * ran out (timedOut after WhatsApp offered codes) stops: nobody is scanning, and it would make QR
+ * codes forever. A connection that failed before any code was shown (WhatsApp unreachable) is a
+ * transient failure like any other.
  */
-export function decideReconnect(
-  statusCode: number | undefined,
-  attempt: number,
-  random: number,
-  paired = true,
-  schedule: BackoffSchedule = DEFAULT_BACKOFF,
-): ReconnectDecision {
+export function decideReconnect(statusCode: number | undefined, context: CloseContext): ReconnectDecision {
   const reason = reasonName(statusCode);
+  const backoff = () => ({ action: 'reconnect' as const, delayMs: backoffDelay(context.attempt, context.random, context.schedule ?? DEFAULT_BACKOFF), reason, countsAsAttempt: true });
   switch (statusCode) {
     case DisconnectReason.restartRequired:
       return { action: 'reconnect', delayMs: 0, reason, countsAsAttempt: false };
@@ -68,10 +74,10 @@ export function decideReconnect(
     case DisconnectReason.multideviceMismatch:
       return { action: 'logout', reason, status: 'failed' };
     case DisconnectReason.timedOut:
-      if (!paired) return { action: 'stop', reason: 'qr_timeout' };
-      return { action: 'reconnect', delayMs: backoffDelay(attempt, random, schedule), reason, countsAsAttempt: true };
+      if (!context.paired && context.qrShown) return { action: 'stop', reason: 'qr_timeout' };
+      return backoff();
     default:
       // connectionClosed, unavailableService and anything unknown: transient until proven otherwise.
-      return { action: 'reconnect', delayMs: backoffDelay(attempt, random, schedule), reason, countsAsAttempt: true };
+      return backoff();
   }
 }
