@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { createModels, ensureIndexes, type Models } from './models/index.ts';
 import { createSecretBox, type SecretBox } from './infra/secretBox.ts';
 import { withDeadline } from './infra/deadline.ts';
+import { resolveDeployment } from './infra/deployment.ts';
 
 /** A closer that has not finished by then is abandoned (the process is exiting anyway). */
 const CLOSER_MS = 8_000;
@@ -44,6 +45,11 @@ export async function createAppState(config: Config, options: AppStateOptions = 
   const redis = createRedis(config.redisUrl, 'commands');
   const models = createModels(mongo);
   await ensureIndexes(models);
+  const { keyPrefix } = await resolveDeployment(mongo, redis, config.redisKeyPrefix).catch(async (error: unknown) => {
+    redis.disconnect();
+    await mongo.close().catch(() => undefined);
+    throw error;
+  });
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   let closed = false;
   return {
@@ -54,7 +60,7 @@ export async function createAppState(config: Config, options: AppStateOptions = 
     redis,
     metrics: createMetrics(),
     secrets: createSecretBox(config.encryptionKey),
-    keyPrefix: config.redisKeyPrefix,
+    keyPrefix,
     onClose(name, close) {
       closers.push({ name, close });
     },

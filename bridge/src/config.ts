@@ -51,7 +51,7 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('wab'),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
   BRIDGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   BRIDGE_ENCRYPTION_KEY: z
     .string({ error: 'is required (32 random bytes, base64; e.g. `openssl rand -base64 32`)' })
@@ -92,7 +92,8 @@ export interface Config {
   publicUrl: string;
   mongodbUri: string;
   redisUrl: string;
-  redisKeyPrefix: string;
+  /** Set by hand; otherwise the deployment's own, derived from the database (infra/deployment.ts). */
+  redisKeyPrefix: string | undefined;
   adminKey: string | undefined;
   encryptionKey: Buffer;
   instanceId: string;

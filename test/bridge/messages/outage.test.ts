@@ -40,7 +40,7 @@ describe('never lose an inbound message', () => {
     }
     // WhatsApp redelivers some of them during the outage.
     for (let i = 0; i < 50; i++) socket.receive([textMessage(`message ${i}`, { id: ids[i], chat: chats[i % chats.length], at: at + i * 1000 })]);
-    await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.config.redisKeyPrefix}:inbound-writes:msg-*`)).length >= 1_000, 30_000, 'writes queued in Redis');
+    await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.state.keyPrefix}:inbound-writes:msg-*`)).length >= 1_000, 30_000, 'writes queued in Redis');
 
     await database.start();
     const Message = tb.state.models.Message;
@@ -92,7 +92,7 @@ describe('never lose an inbound message', () => {
     await database.stopStorage();
     const ids = Array.from({ length: 200 }, () => messageId());
     ids.forEach((id, i) => socket.receive([textMessage(`storage ${i}`, { id, chat: `49151000000${i % 5}@s.whatsapp.net` })]));
-    await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.config.redisKeyPrefix}:inbound-writes:msg-*`)).length >= 200, 30_000, 'writes queued in Redis');
+    await waitUntil(async () => (await tb.bridge.state.redis.keys(`${tb.state.keyPrefix}:inbound-writes:msg-*`)).length >= 200, 30_000, 'writes queued in Redis');
     // An outage, not a bug: the API and readiness say the database is unavailable.
     const listing = await tb.request('GET', '/v1/messages?session=main', { key: org.apiKey });
     expect(listing.status).toBe(503);

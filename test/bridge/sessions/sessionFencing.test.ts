@@ -17,8 +17,8 @@ describe('fencing: a stale owner cannot write', () => {
   });
 
   it('leases are exclusive, renew only for their holder, and every new holder gets a larger token', async () => {
-    const one = redisSessionLeases(t.state.redis, t.config.redisKeyPrefix, 'one', 1_000);
-    const two = redisSessionLeases(t.state.redis, t.config.redisKeyPrefix, 'two', 1_000);
+    const one = redisSessionLeases(t.state.redis, t.state.keyPrefix, 'one', 1_000);
+    const two = redisSessionLeases(t.state.redis, t.state.keyPrefix, 'two', 1_000);
     const first = (await one.acquire('ses_lease'))!;
     expect(first.token).toBeGreaterThan(0);
     expect(await two.acquire('ses_lease')).toBeNull();
@@ -32,7 +32,7 @@ describe('fencing: a stale owner cannot write', () => {
     expect(second.token).toBe(first.token + 1);
     await two.release(second);
     // A counter lost with Redis' data still hands out tokens above what the session document saw.
-    await t.state.redis.del(`${t.config.redisKeyPrefix}:fence:ses_lease`);
+    await t.state.redis.del(`${t.state.keyPrefix}:fence:ses_lease`);
     expect((await one.acquire('ses_lease', 41))!.token).toBe(42);
   });
 
@@ -46,8 +46,8 @@ describe('fencing: a stale owner cannot write', () => {
     const authBefore = await t.state.models.AuthState.find({ sessionId: doc._id }).lean();
 
     // Another instance takes over: new lease holder, larger token on the document.
-    await t.state.redis.del(`${t.config.redisKeyPrefix}:lease:${doc._id}`);
-    const usurper = redisSessionLeases(t.state.redis, t.config.redisKeyPrefix, 'usurper', 60_000);
+    await t.state.redis.del(`${t.state.keyPrefix}:lease:${doc._id}`);
+    const usurper = redisSessionLeases(t.state.redis, t.state.keyPrefix, 'usurper', 60_000);
     const lease = (await usurper.acquire(doc._id, doc.fencingToken))!;
     await t.state.models.Session.updateOne({ _id: doc._id }, { $set: { fencingToken: lease.token, owner: 'usurper' } });
 
