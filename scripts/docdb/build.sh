@@ -73,7 +73,21 @@ T_ALL=$(date +%s)
 log "building FerretDB $FERRETDB_VERSION + DocumentDB $DOCDB_REF on PostgreSQL $PGV into $CACHE (first run only, 2-4 minutes)"
 
 # --- sources ----------------------------------------------------------------------------------
-VENDOR="${WAB_DOCDB_SRC:-$ROOT/../shared/vendor/documentdb/src}"
+# The vendored sources: WAB_DOCDB_SRC, else shared/vendor/documentdb/src beside the repository or
+# beside any folder above it (a clone may live deeper than the checkout the sources came with),
+# else the workplace's /work/shared.
+find_vendor() {
+  [ -n "${WAB_DOCDB_SRC:-}" ] && { echo "$WAB_DOCDB_SRC"; return; }
+  local dir="$ROOT"
+  while [ "$dir" != "/" ]; do
+    dir="$(dirname "$dir")"
+    [ -d "$dir/shared/vendor/documentdb/src" ] && { echo "$dir/shared/vendor/documentdb/src"; return; }
+  done
+  [ -d /work/shared/vendor/documentdb/src ] && { echo /work/shared/vendor/documentdb/src; return; }
+  echo "$ROOT/../shared/vendor/documentdb/src"
+}
+VENDOR="$(find_vendor)"
+if [ -d "$VENDOR" ]; then log "sources: $VENDOR"; else log "sources: no vendored folder ($VENDOR); downloading the pinned archives"; fi
 DOWNLOADS="$CACHE/src"
 source_entry() { local e; for e in "${SOURCES[@]}"; do [ "${e%%|*}" = "$1" ] && { echo "$e"; return; }; done; fail "unknown source $1"; }
 
