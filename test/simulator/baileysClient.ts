@@ -5,7 +5,9 @@ import { pino } from 'pino';
 import {
   makeWASocket,
   useMultiFileAuthState,
+  type BaileysEventMap,
   type ConnectionState,
+  type UserFacingSocketConfig,
   type WASocket,
 } from '@whiskeysockets/baileys';
 import type { WhatsAppSimulator } from '../../bridge/src/simulator/whatsAppSimulator.ts';
@@ -21,6 +23,8 @@ export class BaileysClient {
   readonly folder: string;
   socket: WASocket | undefined;
   readonly updates: Partial<ConnectionState>[] = [];
+  /** Every messages.upsert of every socket this client started, from the socket's first moment. */
+  readonly upserts: BaileysEventMap['messages.upsert'][] = [];
 
   private constructor(folder: string) {
     this.folder = folder;
@@ -30,8 +34,8 @@ export class BaileysClient {
     return new BaileysClient(await mkdtemp(join(tmpdir(), 'sim-baileys-')));
   }
 
-  /** Starts a socket; `folder` lets a second client reuse another's creds. */
-  async connect(url: string, folder = this.folder): Promise<WASocket> {
+  /** Starts a socket; `folder` lets a second client reuse another's creds; `options` override the config. */
+  async connect(url: string, folder = this.folder, options: Partial<UserFacingSocketConfig> = {}): Promise<WASocket> {
     const { state, saveCreds } = await useMultiFileAuthState(folder);
     const socket = makeWASocket({
       auth: state,
@@ -40,8 +44,10 @@ export class BaileysClient {
       markOnlineOnConnect: false,
       syncFullHistory: false,
       connectTimeoutMs: 10_000,
+      ...options,
     });
     socket.ev.on('creds.update', () => void saveCreds());
+    socket.ev.on('messages.upsert', (upsert) => this.upserts.push(upsert));
     socket.ev.on('connection.update', (update) => this.updates.push(update));
     this.socket = socket;
     return socket;
@@ -67,13 +73,13 @@ export class BaileysClient {
   }
 
   /** Pairs with `phone` through the QR flow and logs in; resolves once the connection is open. */
-  async pair(simulator: WhatsAppSimulator, phone: SimulatedPhone): Promise<{ socket: WASocket; device: LinkedDevice }> {
-    await this.connect(simulator.url);
+  async pair(simulator: WhatsAppSimulator, phone: SimulatedPhone, options: Partial<UserFacingSocketConfig> = {}): Promise<{ socket: WASocket; device: LinkedDevice }> {
+    await this.connect(simulator.url, this.folder, options);
     const { qr } = await this.next((u) => typeof u.qr === 'string');
     const restarted = this.next((u) => u.connection === 'close');
     const device = await simulator.scan(qr as string, phone);
     await restarted;
-    const socket = await this.connect(simulator.url);
+    const socket = await this.connect(simulator.url, this.folder, options);
     await this.next((u) => u.connection === 'open');
     return { socket, device };
   }

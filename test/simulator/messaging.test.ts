@@ -3,25 +3,9 @@ import type { BaileysEventMap, WAMessage, WASocket } from '@whiskeysockets/baile
 import { WhatsAppSimulator } from '../../bridge/src/simulator/whatsAppSimulator.ts';
 import type { LinkedDevice } from '../../bridge/src/simulator/linkedDevice.ts';
 import { BaileysClient } from './baileysClient.ts';
+import { nextEvent } from './socketEvents.ts';
 import { generateKeyPair } from '../../bridge/src/simulator/curveKeys.ts';
 
-function nextEvent<E extends keyof BaileysEventMap>(
-  socket: WASocket,
-  event: E,
-  predicate: (arg: BaileysEventMap[E]) => boolean,
-  timeoutMs = 10_000,
-): Promise<BaileysEventMap[E]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching ${event}`)), timeoutMs);
-    const listener = (arg: BaileysEventMap[E]): void => {
-      if (!predicate(arg)) return;
-      clearTimeout(timer);
-      socket.ev.off(event, listener);
-      resolve(arg);
-    };
-    socket.ev.on(event, listener);
-  });
-}
 
 function upsertOf(id: string) {
   return (u: BaileysEventMap['messages.upsert']) => u.messages.some((m: WAMessage) => m.key.id === id);

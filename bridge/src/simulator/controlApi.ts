@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { WhatsAppSimulator } from './whatsAppSimulator.ts';
 import type { SimulatedContact } from './simulatedContact.ts';
+import { contactAction, performContactAction, UnknownTarget } from './contactActions.ts';
 import { deviceJid, type LinkedDevice } from './linkedDevice.ts';
+import { isSimulatedGroupJid, SimulatedGroup, type GroupMember } from './simulatedGroup.ts';
+import { postStatus } from './statusBroadcast.ts';
 
 class ControlError extends Error {
   readonly status: number;
@@ -20,9 +23,48 @@ const phoneNumber = z.string().regex(/^\d{6,15}$/, 'must be 6–15 digits, no +'
 const scanBody = z.object({ qr: z.string().min(10), phoneNumber: phoneNumber.optional(), pushName: z.string().max(64).optional() });
 const pairingCodeBody = z.object({ phoneNumber, code: z.string().regex(/^[0-9A-Za-z-]{8,9}$/, 'must be the 8-character code') });
 const contactBody = z.object({ phoneNumber: phoneNumber.optional(), name: z.string().max(64).optional() });
-const messageBody = z.object({ from: phoneNumber, to: z.string().min(3), text: z.string().min(1).max(65_536), id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional() });
+const messageBody = z.intersection(
+  z.object({ from: phoneNumber, to: z.string().min(3), id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional() }),
+  contactAction,
+);
 const receiptBody = z.object({ from: phoneNumber, id: z.string().min(1), type: z.enum(['delivery', 'read']) });
 const redeliverBody = z.object({ from: phoneNumber, id: z.string().min(1) });
+
+// --- History sync (POST /control/history-sync) ---
+const historySyncBody = z.object({
+  to: z.string().min(3),
+  chats: z
+    .array(z.object({ with: phoneNumber, messages: z.array(z.object({ text: z.string().min(1).max(4_096), fromMe: z.boolean().optional() })).max(200) }))
+    .max(100)
+    .optional(),
+});
+// --- End of history sync ---
+
+// --- Groups and status (POST /control/groups…, POST /control/status) ---
+const groupBody = z.object({
+  subject: z.string().min(1).max(100),
+  participants: z.array(phoneNumber).min(1).max(256),
+  /** A group JID (`<digits>-<digits>@g.us`, 18 digits `@g.us`) or its user part; default a new 18-digit one. */
+  id: z.string().regex(/^(\d{5,15}-\d{9,10}|\d{18})(@g\.us)?$/, 'must be <digits>-<digits> or 18 digits, optionally @g.us').optional(),
+  /** The linked account in the group (default: a phone among `participants`, else the control API's phone). */
+  phoneNumber: phoneNumber.optional(),
+  addressingMode: z.enum(['pn', 'lid']).optional(),
+});
+/** A group message and a status post are addressed like a 1:1 message: from a contact, to a device. */
+const textBody = z.object({ from: phoneNumber, to: z.string().min(3), text: z.string().min(1).max(65_536), id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional() });
+const groupMessageBody = textBody;
+const statusBody = textBody;
+const groupAddBody = z.object({ add: z.array(phoneNumber).min(1).max(256), to: z.string().min(3), by: phoneNumber.optional() });
+
+function describeGroup(group: SimulatedGroup) {
+  return {
+    jid: group.jid,
+    subject: group.subject,
+    addressingMode: group.addressing,
+    participants: group.participants().map(({ member, role }) => ({ phoneNumber: member.phoneNumber, jid: member.jid, lid: member.lidJid, admin: role })),
+  };
+}
+// --- End of groups and status ---
 
 const MAX_BODY = 256 * 1024;
 
@@ -124,10 +166,11 @@ export function controlApi(defaultPhoneNumber = '15550000000') {
       const contact = contactFor(body.from);
       const device = deviceFor(body.to);
       try {
-        const id = await contact.sendText(device, body.text, body.id);
+        const id = await performContactAction(contact, device, body, body.id);
         res.statusCode = 201;
-        return { id, from: contact.jid, to: deviceJid(device) };
+        return { id, kind: body.kind, from: contact.senderJid, to: deviceJid(device) };
       } catch (error) {
+        if (error instanceof UnknownTarget) throw new ControlError(404, 'message_not_found', error.message);
         throw new ControlError(409, 'device_offline', (error as Error).message);
       }
     }
@@ -164,6 +207,79 @@ export function controlApi(defaultPhoneNumber = '15550000000') {
       sim.dropConnections();
       return { dropped: true };
     }
+    // --- History sync: the phone sends the device chats with contacts and their PN↔LID pairs. ---
+    if (method === 'POST' && path === '/control/history-sync') {
+      const body = parse(historySyncBody, await readJson(req));
+      const device = deviceFor(body.to);
+      try {
+        const { messages, mappings } = await sim.sendHistorySync(device, sim.contactHistory(body.chats));
+        res.statusCode = 201;
+        return { to: deviceJid(device), messages, mappings };
+      } catch (error) {
+        throw new ControlError(409, 'device_offline', (error as Error).message);
+      }
+    }
+    // --- End of history sync ---
+    // --- Groups and status: a group of contacts and the linked account, its messages and notices; status posts. ---
+    const memberFor = (number: string): GroupMember => sim.phone(number) ?? contactFor(number);
+    const groupFor = (jid: string): SimulatedGroup => {
+      if (!isSimulatedGroupJid(jid)) throw new ControlError(400, 'validation_failed', `jid: ${jid} is not a group JID`);
+      const group = SimulatedGroup.find(sim, jid);
+      if (!group) throw new ControlError(404, 'group_not_found', `no group ${jid}`);
+      return group;
+    };
+    const offline = (error: unknown) => new ControlError(409, 'device_offline', (error as Error).message);
+    if (method === 'GET' && path === '/control/groups') {
+      return { data: SimulatedGroup.all(sim).map(describeGroup) };
+    }
+    if (method === 'POST' && path === '/control/groups') {
+      const body = parse(groupBody, await readJson(req));
+      const listed = body.participants.map(memberFor);
+      // The linked account is in its groups: the one named, else a phone listed, else the default phone.
+      const account = body.phoneNumber || !listed.some((m) => sim.phone(m.phoneNumber) === m) ? [phoneFor(body.phoneNumber)] : [];
+      const members = [...new Set([...listed, ...account])];
+      if (body.id && SimulatedGroup.find(sim, body.id.endsWith('@g.us') ? body.id : `${body.id}@g.us`)) {
+        throw new ControlError(409, 'group_exists', `group ${body.id} exists`);
+      }
+      const group = SimulatedGroup.create(sim, { subject: body.subject, members, id: body.id, addressing: body.addressingMode });
+      res.statusCode = 201;
+      return describeGroup(group);
+    }
+    if (method === 'POST' && (match = /^\/control\/groups\/([^/]+)\/(messages|participants)$/.exec(path))) {
+      const group = groupFor(decodeURIComponent(match[1]));
+      if (match[2] === 'messages') {
+        const body = parse(groupMessageBody, await readJson(req));
+        const device = deviceFor(body.to);
+        const contact = sim.contact(body.from);
+        if (!contact || !group.includes(contact.phoneNumber)) throw new ControlError(409, 'not_a_participant', `${body.from} is not a contact in ${group.jid}`);
+        if (!group.includes(device.phone.phoneNumber)) throw new ControlError(409, 'not_a_participant', `${device.phone.phoneNumber} is not in ${group.jid}`);
+        const { id } = await group.sendText(contact, device, body.text, body.id).catch((error: unknown) => {
+          throw offline(error);
+        });
+        res.statusCode = 201;
+        return { id, group: group.jid, from: group.jidOf(contact), to: deviceJid(device) };
+      }
+      const body = parse(groupAddBody, await readJson(req));
+      const device = deviceFor(body.to);
+      if (!group.includes(device.phone.phoneNumber)) throw new ControlError(409, 'not_a_participant', `${device.phone.phoneNumber} is not in ${group.jid}`);
+      const by = body.by ? group.participants().find(({ member }) => member.phoneNumber === body.by)?.member : group.creator;
+      if (!by) throw new ControlError(409, 'not_a_participant', `${body.by} is not in ${group.jid}`);
+      const id = await group.addParticipants(body.add.map(memberFor), device, by).catch((error: unknown) => {
+        throw offline(error);
+      });
+      return { id: id ?? null, ...describeGroup(group) };
+    }
+    if (method === 'POST' && path === '/control/status') {
+      const body = parse(statusBody, await readJson(req));
+      const contact = contactFor(body.from);
+      const device = deviceFor(body.to);
+      const { id } = await postStatus(sim, contact, device, body.text, body.id).catch((error: unknown) => {
+        throw offline(error);
+      });
+      res.statusCode = 201;
+      return { id, from: contact.jid, to: deviceJid(device) };
+    }
+    // --- End of groups and status ---
     throw new ControlError(404, 'not_found', `no control route ${method} ${path}`);
   }
 

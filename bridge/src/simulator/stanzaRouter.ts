@@ -1,8 +1,12 @@
-import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
+import { getBinaryNodeChild, getBinaryNodeChildren, isJidGroup, jidDecode, proto, unpadRandomMax16, type BinaryNode } from '@whiskeysockets/baileys';
 import type { DeviceConnection } from './deviceConnection.ts';
 import { bundleNodeFor } from './signalEndpoint.ts';
 import type { LinkedDevice } from './linkedDevice.ts';
 import type { WhatsAppSimulator } from './whatsAppSimulator.ts';
+import { answerGroupQuery } from './groupQueries.ts';
+import { SimulatedGroup } from './simulatedGroup.ts';
+import { receiveSenderKeyMessage } from './senderKeyMessages.ts';
+import { receiveStatus, STATUS_JID } from './statusBroadcast.ts';
 
 function result(request: BinaryNode, content?: BinaryNode[]): BinaryNode {
   return { tag: 'iq', attrs: { from: request.attrs.to ?? 's.whatsapp.net', type: 'result', id: request.attrs.id }, content };
@@ -55,6 +59,7 @@ export class StanzaRouter {
     if (iq.attrs.xmlns === 'encrypt') return this.#answerEncrypt(device, iq);
     if (iq.attrs.xmlns === 'usync') return this.#answerUsync(iq);
     if (iq.attrs.xmlns === 'w:sync:app:state') return this.#answerAppStateSync(iq);
+    if (iq.attrs.xmlns === 'w:g2') return answerGroupQuery(this.#simulator, device, iq) ?? result(iq);
     return result(iq);
   }
 
@@ -170,6 +175,16 @@ export class StanzaRouter {
     const id = node.attrs.id;
     const to = node.attrs.to;
     await connection.send({ tag: 'ack', attrs: { class: 'message', id, from: to, t: now() } });
+    // To a group or status: one skmsg for every member, the sender key in per-device copies.
+    if (isJidGroup(to)) {
+      const group = SimulatedGroup.find(this.#simulator, to);
+      if (group) await receiveSenderKeyMessage(this.#simulator, device, node, group.recipients());
+      return;
+    }
+    if (to === STATUS_JID) {
+      await receiveStatus(this.#simulator, device, node);
+      return;
+    }
     const copies: { jid: string; enc: BinaryNode }[] = [];
     for (const target of getBinaryNodeChildren(getBinaryNodeChild(node, 'participants'), 'to')) {
       const enc = getBinaryNodeChild(target, 'enc');

@@ -11,7 +11,10 @@ import { SimulatedPhone } from './simulatedPhone.ts';
 import { deviceJid, deviceLidJid, type LinkedDevice } from './linkedDevice.ts';
 import { StanzaRouter } from './stanzaRouter.ts';
 import { SimulatedContact } from './simulatedContact.ts';
-import { historyBootstrapStanza } from './historyBootstrap.ts';
+import { newDeviceMessages } from './newDeviceMessages.ts';
+import { PeerChannel } from './peerChannel.ts';
+import { historyCounts, historySyncNotification, type HistorySyncContent } from './historySync.ts';
+import { contactHistory, type ContactChat } from './contactHistory.ts';
 import { enterPairingCode, parseCompanionHello } from './pairingCodeFlow.ts';
 import type { SimulatorState } from './simulatorState.ts';
 
@@ -52,6 +55,8 @@ export class WhatsAppSimulator {
   readonly #accounts = new Map<string, SimulatedAccount>();
   readonly #receipts: DeviceReceipt[] = [];
   readonly #router: StanzaRouter;
+  /** The phones' own messages to their linked devices, in order per device. */
+  readonly #peer = new PeerChannel((device, node) => this.deliverTo(device, node));
   #port = 0;
   #host: string;
   #onStateChange: ((state: SimulatorState) => void) | undefined;
@@ -190,7 +195,10 @@ export class WhatsAppSimulator {
 
   recordReceipt(device: LinkedDevice, node: BinaryNode): void {
     const ids = [node.attrs.id, ...getBinaryNodeChildren(getBinaryNodeChild(node, 'list'), 'item').map((i) => i.attrs.id)];
-    for (const id of ids) this.#receipts.push({ device, id, type: node.attrs.type ?? 'delivery', to: node.attrs.to });
+    for (const id of ids) {
+      this.#receipts.push({ device, id, type: node.attrs.type ?? 'delivery', to: node.attrs.to });
+      this.#peer.answered(device, id);
+    }
     if (node.attrs.type === 'retry') {
       const sender = this.contacts().find((c) => c.sentMessage(node.attrs.id));
       void sender?.resend(node.attrs.id).catch(() => undefined);
@@ -260,8 +268,16 @@ export class WhatsAppSimulator {
     return this.#online.get(deviceJid(device));
   }
 
-  /** The phone removes a linked device: it is told so (401) and may never log in again. */
+  /**
+   * The phone removes a linked device: it is told so (401) and may never log in again. Not before
+   * the device has answered what the phone sent it (the link-time messages, a history sync) or
+   * gone offline, as a phone finishes linking a device before the user can unlink it: cut off
+   * while still decrypting them, a client would go on with its keys gone (a bridge wipes them on
+   * 401) and fail every one of them (Baileys: "Invalid PreKey ID").
+   */
   async logOut(device: LinkedDevice): Promise<void> {
+    const online = this.connectionOf(device);
+    if (online) await this.#peer.settled(device, new Promise<void>((resolve) => online.once('close', () => resolve())), UNLINK_WAIT_MS);
     this.#devices.delete(deviceJid(device));
     this.changed();
     const connection = this.connectionOf(device);
@@ -297,7 +313,12 @@ export class WhatsAppSimulator {
     this.#connections.add(connection);
     connection.on('close', () => {
       this.#connections.delete(connection);
-      if (connection.deviceJid && this.#online.get(connection.deviceJid) === connection) this.#online.delete(connection.deviceJid);
+      if (connection.deviceJid && this.#online.get(connection.deviceJid) === connection) {
+        this.#online.delete(connection.deviceJid);
+        // What the phone sent on this connection and got no answer for never will be answered.
+        const device = this.#devices.get(connection.deviceJid);
+        if (device) this.#peer.offline(device);
+      }
       for (const pending of this.#pending) if (pending.connection === connection) this.#pending.delete(pending);
     });
     connection.on('handshake', (finish) => {
@@ -356,19 +377,43 @@ export class WhatsAppSimulator {
     await connection.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
   }
 
-  /** After a device's first key upload the phone can reach it: it sends the history bootstrap. */
+  /**
+   * After a device's first key upload the phone can reach it: it sends what a phone sends a new
+   * device (newDeviceMessages.ts), the history bootstrap first.
+   */
   keysUploaded(device: LinkedDevice): void {
     if (device.bootstrapped) return;
     device.bootstrapped = true;
-    setImmediate(() => {
-      historyBootstrapStanza(device)
-        .then((stanza) => this.deliverTo(device, stanza))
-        .then(() => this.changed())
-        .catch(() => {
-          device.bootstrapped = false;
-        });
-    });
+    // Queued at once, so a history sync asked for right after comes behind them. They reach the
+    // wire after the key upload's result, which the router sends synchronously after this returns.
+    Promise.all(newDeviceMessages(device).map((m) => this.#peer.send(device, m)))
+      .then(() => this.changed())
+      .catch(() => {
+        device.bootstrapped = false;
+      });
   }
+
+  // --- History sync: the phone sends a linked device chats, messages and PN↔LID mappings. ---
+
+  /** The phone sends `device` a history sync (inline, see historySync.ts); resolves once it is on the wire. */
+  async sendHistorySync(device: LinkedDevice, content: HistorySyncContent): Promise<{ id: string; messages: number; mappings: number }> {
+    const id = await this.#peer.send(device, await historySyncNotification(content));
+    this.changed();
+    return { id, ...historyCounts(content) };
+  }
+
+  /**
+   * History with simulated contacts (contactHistory.ts): the given chats, a contact created for a
+   * number not met before; without chats, every contact.
+   */
+  contactHistory(chats?: ContactChat[]): HistorySyncContent {
+    const withContacts = chats
+      ? chats.map((chat) => ({ contact: this.contact(chat.with) ?? this.createContact(chat.with, `Contact ${chat.with.slice(-4)}`), messages: chat.messages }))
+      : this.contacts().map((contact) => ({ contact }));
+    return contactHistory(withContacts);
+  }
+
+  // --- End of history sync. ---
 
   /** Sends a stanza to every online device of the account `user` (phone number or LID). */
   async deliverTo(device: LinkedDevice, node: BinaryNode): Promise<boolean> {
@@ -385,6 +430,8 @@ export class WhatsAppSimulator {
 }
 
 const HISTORY_LIMIT = 1_000;
+/** How long the phone waits for a device to answer its messages before unlinking it anyway. */
+const UNLINK_WAIT_MS = 10_000;
 
 function randomPhoneNumber(): string {
   return `1555${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
