@@ -6,6 +6,7 @@ import { connectMongo } from './infra/mongo.ts';
 import { createRedis } from './infra/redis.ts';
 import { createMetrics, type Metrics } from './infra/metrics.ts';
 import { createModels, ensureIndexes, type Models } from './models/index.ts';
+import { migrateMessageIds } from './migrations/messageIdsWithoutChat.ts';
 import { createSecretBox, type SecretBox } from './infra/secretBox.ts';
 import { withDeadline } from './infra/deadline.ts';
 import { resolveDeployment } from './infra/deployment.ts';
@@ -45,6 +46,7 @@ export async function createAppState(config: Config, options: AppStateOptions = 
   const redis = createRedis(config.redisUrl, 'commands');
   const models = createModels(mongo);
   await ensureIndexes(models);
+  await migrateMessageIds(models, log);
   const { keyPrefix } = await resolveDeployment(mongo, redis, config.redisKeyPrefix).catch(async (error: unknown) => {
     redis.disconnect();
     await mongo.close().catch(() => undefined);

@@ -13,6 +13,7 @@ import { webhooksRouter } from './http/routes/webhooks/router.ts';
 import type { SessionGateway, SocketEventSink } from './sessions/sessionGateway.ts';
 import { createMessaging, type MessagingOptions } from './messages/messaging.ts';
 import type { InboundPipelineOptions } from './messages/inboundPipeline.ts';
+import { resolveWaVersion } from './whatsapp/waVersion.ts';
 import { baileysSocketFactory } from './whatsapp/baileysSocket.ts';
 import { createRedis } from './infra/redis.ts';
 import { mongoAuthStateStore } from './sessions/authStateStore.ts';
@@ -107,6 +108,10 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
 
   const { keyPrefix, log } = state;
   const { roles } = config;
+  // The simulator (WA_WEBSOCKET_URL, the sandbox) takes any version: ask web.whatsapp.com only for WhatsApp.
+  const waVersion = roles.has('sessions')
+    ? await resolveWaVersion({ pinned: config.waVersion, fetch: !config.waWebSocketUrl && !options.socketFactory, log })
+    : undefined;
   const updates = redisSessionUpdates(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, log);
   state.onClose('session update subscriber', () => updates.close());
   const rpc = redisOwnerRpc(state.redis, createRedis(config.redisUrl, 'subscriber'), keyPrefix, config.instanceId, log);
@@ -125,6 +130,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     leaseMs: config.sessionLeaseMs,
     maxSessions: config.maxSessionsPerInstance,
     waWebSocketUrl: config.waWebSocketUrl,
+    socketSettings: (ctx) => ({ ...messaging.socketSettings(ctx), ...(waVersion ? { version: waVersion } : {}) }),
     metrics: sessionMetrics(state.metrics.registry),
     owns: roles.has('sessions'),
     rpcMs: options.sessionRpcMs,

@@ -2,6 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseWaVersion, type WaVersion } from './whatsapp/waVersion.ts';
 
 /** Parses "5s,5m,30m,2h" into milliseconds. */
 export function parseDurationList(value: string): number[] {
@@ -76,6 +77,30 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
   MEDIA_ALLOW_PRIVATE_NETWORKS: booleanFlag,
   WA_WEBSOCKET_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  WA_VERSION: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        return parseWaVersion(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  WA_HISTORY_SYNC: z.enum(['off', 'recent', 'full']).default('recent'),
+  WA_DECRYPTION_TIMEOUT: z
+    .string()
+    .default('2m')
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   WA_SANDBOX: booleanFlag,
   WA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(3099),
   WA_SANDBOX_ALLOW_IN_PRODUCTION: booleanFlag,
@@ -105,6 +130,12 @@ export interface Config {
   /** Outbound media (send by URL) may be fetched from loopback and private addresses. */
   mediaAllowPrivateNetworks: boolean;
   waWebSocketUrl: string | undefined;
+  /** WA_VERSION: the WhatsApp Web version to announce instead of fetching the current one. */
+  waVersion: WaVersion | undefined;
+  /** What history sync keeps: nothing but mappings and contacts (off), recent messages, or the full history. */
+  waHistorySync: 'off' | 'recent' | 'full';
+  /** How long a message that could not be decrypted waits for WhatsApp's retry before `message.undecryptable`. */
+  decryptionTimeoutMs: number;
   waSandbox: boolean;
   /** Port of the sandbox simulator (WhatsApp socket and control API); 0 picks a free one. */
   waSandboxPort: number;
@@ -153,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivateNetworks: c.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
     mediaAllowPrivateNetworks: c.MEDIA_ALLOW_PRIVATE_NETWORKS,
     waWebSocketUrl: c.WA_WEBSOCKET_URL,
+    waVersion: c.WA_VERSION,
+    waHistorySync: c.WA_HISTORY_SYNC,
+    decryptionTimeoutMs: c.WA_DECRYPTION_TIMEOUT,
     waSandbox: c.WA_SANDBOX,
     waSandboxPort: c.WA_SANDBOX_PORT,
     waSandboxStateFile: c.WA_SANDBOX_STATE_FILE ?? join(homedir(), '.cache', 'whatsapp-bridge', 'sandbox-state.json'),

@@ -69,6 +69,21 @@ export class WhatsAppBridgeTrigger implements INodeType {
 				default: ['message.received'],
 				options: [
 					{
+						name: 'Message Deleted',
+						value: 'message.deleted',
+						description: 'The sender deleted a message for everyone',
+					},
+					{
+						name: 'Message Edited',
+						value: 'message.edited',
+						description: 'The sender edited a message (the new text, and the previous one)',
+					},
+					{
+						name: 'Message Reaction',
+						value: 'message.reaction',
+						description: 'Someone reacted to a message (or removed their reaction)',
+					},
+					{
 						name: 'Message Received',
 						value: 'message.received',
 						description: 'A message arrived in one of the sessions',
@@ -79,9 +94,19 @@ export class WhatsAppBridgeTrigger implements INodeType {
 						description: 'A message was sent from one of the sessions (also from the phone)',
 					},
 					{
+						name: 'Message Undecryptable',
+						value: 'message.undecryptable',
+						description: 'WhatsApp never delivered a copy of a message the bridge could decrypt',
+					},
+					{
 						name: 'Message Updated',
 						value: 'message.updated',
 						description: 'A message\'s delivery status changed (delivered, read)',
+					},
+					{
+						name: 'Poll Vote',
+						value: 'poll.vote',
+						description: 'Someone voted in a poll (the options they chose)',
 					},
 					{
 						name: 'Session Status',

@@ -1,6 +1,15 @@
 import type { IDataObject } from 'n8n-workflow';
 
-const MESSAGE_EVENTS = new Set(['message.received', 'message.sent', 'message.updated']);
+const MESSAGE_EVENTS = new Set([
+	'message.received',
+	'message.sent',
+	'message.updated',
+	'message.edited',
+	'message.deleted',
+	'message.reaction',
+	'poll.vote',
+	'message.undecryptable',
+]);
 
 /** Reads the message either at data or at data.message (both shapes are accepted). */
 function messageOf(data: IDataObject): IDataObject {
@@ -38,6 +47,10 @@ export function simplifyEvent(event: IDataObject): IDataObject {
 		timestamp: message.timestamp ?? event.timestamp,
 	};
 	if (message.pushName !== undefined) out.pushName = message.pushName;
+	// Identity beside the phone numbers, and what the change events add.
+	for (const field of ['chatLid', 'fromLid', 'chatName', 'previousText', 'deletedBy', 'vote', 'poll'] as const) {
+		if (message[field] !== undefined && message[field] !== null) out[field] = message[field];
+	}
 	if (media) {
 		out.mimetype = media.mimetype ?? null;
 		const filename = media.fileName ?? media.filename;
@@ -48,7 +61,12 @@ export function simplifyEvent(event: IDataObject): IDataObject {
 	const reaction = message.reaction as IDataObject | null | undefined;
 	if (reaction && typeof reaction === 'object') {
 		out.reaction = reaction.emoji;
-		out.reactionTo = reaction.messageId ?? null;
+		// message.reaction: the reaction is on this message; otherwise this message is a reaction to another.
+		out.reactionTo = event.type === 'message.reaction' ? message.messageId : (reaction.messageId ?? null);
+		if (event.type === 'message.reaction') {
+			out.reactionFrom = reaction.from;
+			out.reactionRemoved = reaction.removed === true;
+		}
 	}
 	if (location) {
 		out.latitude = location.latitude;

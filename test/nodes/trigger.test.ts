@@ -232,4 +232,29 @@ describe('Trigger: receiving', () => {
       timestamp: event.timestamp,
     });
   });
+
+  it('simplifies the change events: an edit keeps the previous text, a reaction says who reacted to which message, a vote its options', async () => {
+    const edited = { ...event, type: 'message.edited', data: { ...message, text: 'Hi there!', previousText: 'Hi there', chatLid: '123456789@lid' } };
+    expect((await receive(delivery(edited))).result.workflowData?.[0][0].json).toMatchObject({
+      event: 'message.edited',
+      messageId: 'WA123',
+      text: 'Hi there!',
+      previousText: 'Hi there',
+      chatLid: '123456789@lid',
+    });
+    const reaction = { ...event, type: 'message.reaction', data: { ...message, reaction: { from: '4915100000002@s.whatsapp.net', emoji: '👍', removed: false } } };
+    expect((await receive(delivery(reaction))).result.workflowData?.[0][0].json).toMatchObject({
+      event: 'message.reaction',
+      reaction: '👍',
+      reactionTo: 'WA123',
+      reactionFrom: '4915100000002@s.whatsapp.net',
+      reactionRemoved: false,
+    });
+    const vote = { ...event, type: 'poll.vote', data: { ...message, type: 'poll', text: 'Lunch?', vote: { voter: '4915100000002@s.whatsapp.net', options: ['pizza'], decrypted: true } } };
+    expect((await receive(delivery(vote))).result.workflowData?.[0][0].json).toMatchObject({
+      event: 'poll.vote',
+      text: 'Lunch?',
+      vote: { voter: '4915100000002@s.whatsapp.net', options: ['pizza'] },
+    });
+  });
 });

@@ -1,30 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baileysSocketFactory } from '../../bridge/src/whatsapp/baileysSocket.ts';
-import { MONGODB_URI, startTestBridge, type TestBridge } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { useSandboxBridge } from '../support/sandboxBridge.ts';
+import type { TestBridge } from '../support/stack.ts';
 import { hasStatus, until, waitForSession } from '../support/sessionWaits.ts';
 
 /** npm start with WA_SANDBOX=true, in-process: the bridge's real Baileys against its own simulator. */
 describe('sandbox mode end to end', () => {
   let bridge: TestBridge;
   let key: string;
-  let folder: string;
-
-  beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'sim-sandbox-'));
-    bridge = await startTestBridge({
-      label: 'sandboxe2e',
-      env: { WA_SANDBOX: 'true', WA_SANDBOX_PORT: '0', WA_SANDBOX_STATE_FILE: join(folder, 'state.json'), MONGODB_URI: `${MONGODB_URI}?maxPoolSize=4` },
-      bridgeOptions: { socketFactory: baileysSocketFactory, reconnect: { backoff: { baseMs: 200, capMs: 1_000 } } },
-    });
-    key = (await bridge.createOrganization()).apiKey;
-  });
-
-  afterAll(async () => {
-    await bridge?.close();
-    await rm(folder, { recursive: true, force: true });
+  useSandboxBridge('sandboxe2e', (started, apiKey) => {
+    bridge = started;
+    key = apiKey;
   });
 
   async function scanWhenShown(path: string, init: RequestInit = {}): Promise<Response> {
@@ -50,6 +35,24 @@ describe('sandbox mode end to end', () => {
     const inbound = await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '15557002020', text: 'hello bridge' } });
     expect(inbound.status).toBe(201);
     expect(inbound.body).toMatchObject({ from: '15557002020@s.whatsapp.net', to: '15550202020:1@s.whatsapp.net' });
+
+    // WhatsApp's other traffic, through the same route: an edit, a reaction, a LID-addressed text, a poll and a vote.
+    const send = (body: Record<string, unknown>) => bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '15557002020', ...body } });
+    const messageOf = async (messageId: string) =>
+      ((await bridge.request('GET', '/v1/messages?session=demo', { key })).body.data as Array<Record<string, any>>).find((m) => m.messageId === messageId);
+    await until(async () => !!(await messageOf(inbound.body.messageId)), 15_000, 'the text stored');
+    expect((await send({ kind: 'edit', messageId: inbound.body.messageId, text: 'hello, bridge!' })).status).toBe(201);
+    expect((await send({ kind: 'reaction', messageId: inbound.body.messageId, emoji: '🎉' })).status).toBe(201);
+    await until(async () => (await messageOf(inbound.body.messageId))?.reactions.length === 1, 15_000, 'edit and reaction applied');
+    expect(await messageOf(inbound.body.messageId)).toMatchObject({ text: 'hello, bridge!', edits: [{ text: 'hello bridge' }], reactions: [{ emoji: '🎉' }] });
+    const lid = await send({ kind: 'text', text: 'now by LID', addressing: 'lid' });
+    expect(lid.body.from).toMatch(/@lid$/);
+    await until(async () => (await messageOf(lid.body.messageId))?.chat === '15557002020@s.whatsapp.net', 15_000, 'the LID message in the same chat');
+    const poll = await send({ kind: 'poll', text: 'Lunch?', options: ['pizza', 'salad'] });
+    expect((await send({ kind: 'vote', messageId: poll.body.messageId, options: ['salad'] })).status).toBe(201);
+    await until(async () => (await messageOf(poll.body.messageId))?.poll?.votes.length === 1, 15_000, 'the vote counted');
+    expect((await send({ kind: 'vote', messageId: 'NOSUCHPOLL1', options: ['x'] })).status).toBe(404);
+    expect((await send({ kind: 'edit', text: 'no target' })).status).toBe(400);
 
     expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/phone-logout', { key })).status).toBe(200);
     await waitForSession(bridge, key, 'demo', hasStatus('logged_out'), 15_000);

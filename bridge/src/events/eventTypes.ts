@@ -1,5 +1,15 @@
 /** Events the bridge records and delivers to webhooks (DESIGN.md, "Webhook delivery"). */
-export const EVENT_TYPES = ['message.received', 'message.sent', 'message.updated', 'session.status'] as const;
+export const EVENT_TYPES = [
+  'message.received',
+  'message.sent',
+  'message.updated',
+  'message.edited',
+  'message.deleted',
+  'message.reaction',
+  'message.undecryptable',
+  'poll.vote',
+  'session.status',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Only sent by POST /v1/webhooks/:id/test, never subscribed to. */

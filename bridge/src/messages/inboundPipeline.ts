@@ -5,7 +5,8 @@ import { withDeadline } from '../infra/deadline.ts';
 import { isOutage } from '../infra/outage.ts';
 import type { MessageDoc } from '../models/message.ts';
 import type { ContactStore, ContactUpdate } from '../contacts/contactStore.ts';
-import type { MessageStore, StatusChange } from './messageStore.ts';
+import type { MessageStore, StatusChange, WriteResult } from './messageStore.ts';
+import type { MessageChange } from './messageChange.ts';
 import { jobIdOf, reviveJob, type InboundJob } from './inboundJob.ts';
 
 export interface InboundPipelineOptions {
@@ -16,6 +17,8 @@ export interface InboundPipelineOptions {
   /** Backoff of retried jobs, doubling from baseMs up to maxMs (default 500 ms … 30 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How long a placeholder waits for its content before it is announced as undecryptable (default 2 min). */
+  decryptionTimeoutMs?: number;
 }
 
 export interface InboundPipelineDeps {
@@ -50,6 +53,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   const statusAttempts = options.statusAttempts ?? 20;
   const retryBaseMs = options.retryBaseMs ?? 500;
   const retryMaxMs = options.retryMaxMs ?? 30_000;
+  const decryptionTimeoutMs = options.decryptionTimeoutMs ?? 120_000;
   const { log } = deps;
   const queue = new Queue<InboundJob>(QUEUE_NAME, { connection: deps.queueConnection, prefix: deps.keyPrefix });
   queue.on('error', (err) => log.warn({ err }, 'inbound queue error'));
@@ -66,10 +70,27 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   });
   closed.catch(() => undefined);
 
+  async function written(result: WriteResult): Promise<void> {
+    if (result.placeholders.length === 0) return;
+    const due = Date.now() + decryptionTimeoutMs;
+    await enqueue(result.placeholders.map((doc) => ({ kind: 'deadline' as const, id: doc._id, due })));
+  }
+
   async function run(job: InboundJob): Promise<void> {
     switch (job.kind) {
       case 'message':
-        await deps.store.writeMessages([job.doc]);
+        await written(await deps.store.writeMessages([job.doc]));
+        return;
+      case 'history':
+        await deps.store.writeHistory([job.doc]);
+        return;
+      case 'change': {
+        const outcome = await deps.store.applyChange(job.change);
+        if (outcome === 'missing') throw new MessageNotStoredYet(`message ${job.change.messageId} is not stored yet`);
+        return;
+      }
+      case 'deadline':
+        await deps.store.expirePlaceholder(job.id);
         return;
       case 'status': {
         const outcome = await deps.store.applyStatus(job.change);
@@ -84,9 +105,12 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   }
 
   function jobOptions(job: InboundJob) {
+    // A deadline keeps its time even when it went through the in-memory buffer first.
+    const delay = job.kind === 'deadline' ? Math.max(0, job.due - Date.now()) : 0;
     return {
       jobId: jobIdOf(job),
-      attempts: job.kind === 'status' ? statusAttempts : 50,
+      ...(delay ? { delay } : {}),
+      attempts: job.kind === 'status' || job.kind === 'change' ? statusAttempts : 50,
       backoff: { type: 'capped' },
       removeOnComplete: true,
       removeOnFail: { count: 10_000 },
@@ -96,7 +120,8 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   async function enqueue(jobs: InboundJob[]): Promise<void> {
     try {
       await withDeadline(queue.addBulk(jobs.map((data) => ({ name: data.kind, data, opts: jobOptions(data) }))), 5_000, 'Redis (retry queue)');
-      log.warn({ count: jobs.length }, 'writes queued for retry');
+      const retries = jobs.filter((job) => job.kind !== 'deadline').length;
+      if (retries) log.warn({ count: retries }, 'writes queued for retry');
     } catch (err) {
       log.error({ err, count: jobs.length }, 'MongoDB and the retry queue are both unavailable; holding writes in memory');
       stranded.push(...jobs);
@@ -154,7 +179,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       const taken = waiting.slice(0, take);
       waiting = waiting.slice(take);
       const docs = taken.flatMap((w) => w.docs);
-      await submit(() => deps.store.writeMessages(docs), () => docs.map((doc) => ({ kind: 'message' as const, doc })));
+      await submit(async () => written(await deps.store.writeMessages(docs)), () => docs.map((doc) => ({ kind: 'message' as const, doc })));
       for (const w of taken) w.written();
     }
   }
@@ -185,6 +210,29 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
             if (missing.length) await enqueue(missing.map((change) => ({ kind: 'status' as const, change })));
           },
           () => changes.map((change) => ({ kind: 'status' as const, change })),
+        ),
+      );
+    },
+
+    /** Messages from history sync: stored (or queued), never announced. */
+    history(docs: MessageDoc[]): Promise<void> {
+      if (docs.length === 0) return Promise.resolve();
+      return track(submit(() => deps.store.writeHistory(docs), () => docs.map((doc) => ({ kind: 'history' as const, doc }))));
+    },
+
+    /** Edits, revokes, reactions and votes: applied to their message (retried while it is not stored yet). */
+    changes(changes: MessageChange[]): Promise<void> {
+      if (changes.length === 0) return Promise.resolve();
+      return track(
+        submit(
+          async () => {
+            const missing: MessageChange[] = [];
+            for (const change of changes) {
+              if ((await deps.store.applyChange(change)) === 'missing') missing.push(change);
+            }
+            if (missing.length) await enqueue(missing.map((change) => ({ kind: 'change' as const, change })));
+          },
+          () => changes.map((change) => ({ kind: 'change' as const, change })),
         ),
       );
     },
@@ -232,7 +280,8 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       worker.on('failed', (job, err) => {
         if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
         // A receipt for a message this bridge never saw (sent before pairing, say) is expected to expire.
-        if (err instanceof MessageNotStoredYet || job.data.kind === 'status') log.info({ jobId: job.id }, 'status update for an unknown message dropped');
+        if (job.data.kind === 'change') log.warn({ jobId: job.id, change: job.data.change.kind, messageId: job.data.change.messageId }, 'a change to a message never stored gave up (kept in the failed jobs)');
+        else if (err instanceof MessageNotStoredYet || job.data.kind === 'status') log.info({ jobId: job.id }, 'status update for an unknown message dropped');
         else log.error({ err, jobId: job.id, kind: job.data.kind }, 'queued write gave up');
       });
     },

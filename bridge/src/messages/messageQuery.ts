@@ -2,6 +2,8 @@ import type { Models } from '../models/index.ts';
 import type { MessageDoc, MessageType } from '../models/message.ts';
 import { decodeCursor, encodeCursor } from '../infra/pageCursor.ts';
 import { notFound } from '../errors.ts';
+import type { LidDirectory } from '../identity/lidDirectory.ts';
+import { isLid } from '../identity/jids.ts';
 import { messageView, type MessageView } from './messageView.ts';
 import { LISTING_TIME_MS, after, listing, narrowed, runListing, type IndexKeys, type Listing } from '../infra/listing.ts';
 
@@ -79,12 +81,22 @@ export function pageListing(organizationId: string, filters: MessageFilters, lim
   return listing({ filter: baseFilter(organizationId, filters), sort: NEWEST_FIRST, index: indexFor(filters), limit, skip: (page - 1) * limit });
 }
 
-export function messageQuery(models: Models) {
+export function messageQuery(models: Models, lids?: LidDirectory) {
   const Message = models.Message;
+
+  /** A chat named by its LID is looked up under the phone number the LID stands for, when known. */
+  async function resolved(organizationId: string, filters: MessageFilters): Promise<MessageFilters> {
+    // A bare phone number means its chat.
+    if (filters.chat && /^\+?\d{6,15}$/.test(filters.chat)) filters = { ...filters, chat: `${filters.chat.replace('+', '')}@s.whatsapp.net` };
+    if (!lids || !isLid(filters.chat)) return filters;
+    const pn = await lids.phoneNumberOf(organizationId, filters.chat);
+    return pn ? { ...filters, chat: pn } : filters;
+  }
 
   return {
 
-    async byCursor(organizationId: string, filters: MessageFilters, limit: number, cursor?: string): Promise<CursorPage> {
+    async byCursor(organizationId: string, requested: MessageFilters, limit: number, cursor?: string): Promise<CursorPage> {
+      const filters = await resolved(organizationId, requested);
       const docs = await runListing<MessageDoc>(Message, cursorListing(organizationId, filters, limit, cursor));
       const hasMore = docs.length > limit;
       const page = hasMore ? docs.slice(0, limit) : docs;
@@ -95,7 +107,8 @@ export function messageQuery(models: Models) {
       };
     },
 
-    async byPage(organizationId: string, filters: MessageFilters, limit: number, page: number): Promise<NumberedPage> {
+    async byPage(organizationId: string, requested: MessageFilters, limit: number, page: number): Promise<NumberedPage> {
+      const filters = await resolved(organizationId, requested);
       const filter = baseFilter(organizationId, filters);
       const [docs, total] = await Promise.all([
         runListing<MessageDoc>(Message, pageListing(organizationId, filters, limit, page)),
@@ -105,7 +118,11 @@ export function messageQuery(models: Models) {
     },
 
     async byId(organizationId: string, id: string): Promise<MessageView> {
-      const doc = /^msg_[0-9a-f]{24}$/.test(id) ? await Message.findOne({ _id: id, organizationId }).maxTimeMS(LISTING_TIME_MS).lean<MessageDoc>() : null;
+      if (!/^msg_[0-9a-f]{24}$/.test(id)) throw notFound('message_not_found', `No message ${id}`);
+      // Ids from before the id migration (messageIdsWithoutChat.ts) still answer.
+      const doc =
+        (await Message.findOne({ _id: id, organizationId }).maxTimeMS(LISTING_TIME_MS).lean<MessageDoc>()) ??
+        (await Message.findOne({ legacyId: id, organizationId }).maxTimeMS(LISTING_TIME_MS).lean<MessageDoc>());
       if (!doc) throw notFound('message_not_found', `No message ${id}`);
       return messageView(doc);
     },

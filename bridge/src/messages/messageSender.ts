@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import { generateMessageIDV2, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage } from '@whiskeysockets/baileys';
+import { generateMessageIDV2, proto, type AnyMessageContent, type MiscMessageGenerationOptions, type WAMessage } from '@whiskeysockets/baileys';
 import type { Models } from '../models/index.ts';
 import type { MessageDoc } from '../models/message.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
@@ -15,6 +15,7 @@ import { messageView } from './messageView.ts';
 import { recipientJid } from './recipient.ts';
 import { loadMedia, type MediaFetchOptions } from './outboundMedia.ts';
 import type { Claim, IdempotencyKeys, KeyResult } from './idempotency.ts';
+import type { LidDirectory } from '../identity/lidDirectory.ts';
 
 export interface SendRequest {
   organizationId: string;
@@ -31,6 +32,7 @@ export interface MessageSenderDeps {
   gateway: () => SessionGateway | undefined;
   log: Logger;
   media: MediaFetchOptions;
+  lids: LidDirectory;
   /** How long WhatsApp may take to accept a message (media uploads included). */
   sendTimeoutMs?: number;
 }
@@ -64,12 +66,21 @@ export function messageSender(deps: MessageSenderDeps) {
 
   async function storedKeyOf(organizationId: string, session: string, chat: string, messageId: string) {
     // Sent or received: the two ids the message can have (its unique key includes fromMe).
-    const ids = [true, false].map((fromMe) => storedMessageId({ organizationId, session, chat, messageId, fromMe }));
+    const ids = [true, false].map((fromMe) => storedMessageId({ organizationId, session, messageId, fromMe }));
     const doc = await models.Message.findOne({ _id: { $in: ids } }, { fromMe: 1, from: 1, text: 1 }).maxTimeMS(5_000).lean<Pick<MessageDoc, 'fromMe' | 'from' | 'text'>>();
     return {
-      key: { remoteJid: chat, id: messageId, fromMe: doc?.fromMe ?? false, ...(doc?.from && doc.from !== chat ? { participant: doc.from } : {}) },
+      key: { remoteJid: chat, id: messageId, fromMe: doc?.fromMe ?? false, ...(doc?.from && doc.from !== chat && !doc.fromMe ? { participant: doc.from } : {}) },
       text: doc?.text ?? '',
     };
+  }
+
+  /** The session's own number (the `from` of what it sends) and the recipient's LID, when known. */
+  async function addressesOf(organizationId: string, session: string, jid: string) {
+    const [own, chatLid] = await Promise.all([
+      models.Session.findOne({ organizationId, name: session }, { phoneNumber: 1 }).maxTimeMS(5_000).lean<{ phoneNumber: string | null }>(),
+      deps.lids.lidOf(organizationId, jid).catch(() => null),
+    ]);
+    return { from: own?.phoneNumber ? `${own.phoneNumber}@s.whatsapp.net` : null, chatLid };
   }
 
   async function prepare(req: SendRequest, jid: string): Promise<Prepared> {
@@ -106,9 +117,13 @@ export function messageSender(deps: MessageSenderDeps) {
     return { content, stored: { ...NO_CONTENT, type: ptt ? 'voice' : kind, text: caption ?? null, media } };
   }
 
-  async function markSent(doc: MessageDoc): Promise<MessageDoc> {
+  async function markSent(doc: MessageDoc, sent: WAMessage | undefined): Promise<MessageDoc> {
     const sentRank = statusRank('sent');
-    const updated = await (models.Message.collection as unknown as mongo.Collection<MessageDoc>).findOneAndUpdate(
+    const collection = models.Message.collection as unknown as mongo.Collection<MessageDoc>;
+    // What went out, encoded: a contact's retry receipt is answered from it (getMessage).
+    const wire = sent?.message ? Buffer.from(proto.Message.encode(sent.message).finish()).toString('base64') : null;
+    if (wire) await collection.updateOne({ _id: doc._id }, { $set: { wire } });
+    const updated = await collection.findOneAndUpdate(
       { _id: doc._id, statusRank: { $lt: sentRank } },
       { $set: { status: 'sent', statusRank: sentRank } },
       { returnDocument: 'after' },
@@ -128,12 +143,16 @@ export function messageSender(deps: MessageSenderDeps) {
   async function deliver(req: SendRequest, gateway: SessionGateway, jid: string): Promise<SendOutcome> {
     const prepared = await prepare(req, jid);
     const messageId = generateMessageIDV2();
-    const key = { organizationId: req.organizationId, session: req.session, chat: jid, messageId, fromMe: true };
+    const key = { organizationId: req.organizationId, session: req.session, messageId, fromMe: true };
     const now = new Date();
+    const addresses = await addressesOf(req.organizationId, req.session, jid);
     const doc: MessageDoc = {
       _id: storedMessageId(key),
       ...key,
-      from: null,
+      chat: jid,
+      chatLid: addresses.chatLid,
+      from: addresses.from,
+      fromLid: null,
       pushName: null,
       direction: 'out',
       ...prepared.stored,
@@ -176,7 +195,7 @@ export function messageSender(deps: MessageSenderDeps) {
     }
     if (sent?.key?.id && sent.key.id !== messageId) log.warn({ expected: messageId, got: sent.key.id }, 'socket replaced the message id');
     // Sent: whatever fails from here on, the answer is "accepted" (receipts move the status on).
-    const current = await markSent(doc).catch((err: unknown) => {
+    const current = await markSent(doc, sent).catch((err: unknown) => {
       log.error({ err, session: req.session, id: doc._id }, 'sent, but could not record it as sent; its receipts will');
       return { ...doc, status: 'sent' as const };
     });

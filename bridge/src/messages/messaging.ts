@@ -12,6 +12,11 @@ import { messageSender } from './messageSender.ts';
 import type { MediaFetchOptions } from './outboundMedia.ts';
 import { messageQuery } from './messageQuery.ts';
 import { idempotencyKeys } from './idempotency.ts';
+import { lidDirectory } from '../identity/lidDirectory.ts';
+import { inboundMetrics } from './inboundMetrics.ts';
+import { groupMetadataCache } from '../groups/groupMetadataCache.ts';
+import type { InboundOptions } from './normalizeMessage.ts';
+import type { SocketSettings } from '../sessions/sessionSocket.ts';
 
 /** How long close() waits for the retry queue's worker before disconnecting it. */
 const PIPELINE_CLOSE_MS = 3_000;
@@ -29,13 +34,14 @@ export interface MessagingOptions {
  * contacts, as services. Built once by the composition root, which puts the API over them.
  */
 export function createMessaging(state: AppState, events: EventRecorder, options: MessagingOptions) {
-  const store = messageStore(state.models, events);
+  const store = messageStore(state.models, events, state.log);
   const contacts = contactStore(state.models);
+  const lids = lidDirectory(state.models, state.log);
   const queueConnection = createRedis(state.config.redisUrl, 'queue');
   const workerConnection = createRedis(state.config.redisUrl, 'queue');
   const pipeline = inboundPipeline(
     { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix },
-    options.inbound,
+    { decryptionTimeoutMs: state.config.decryptionTimeoutMs, ...options.inbound },
   );
   const idempotency = idempotencyKeys(state.models);
   const sender = messageSender({
@@ -45,10 +51,31 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     idempotency,
     gateway: options.sessionGateway,
     log: state.log,
+    lids,
     media: { ...options.media, allowPrivateNetworks: state.config.mediaAllowPrivateNetworks },
   });
-  const query = messageQuery(state.models);
-  const sink: SocketEventSink = messageSink(pipeline, state.log);
+  const query = messageQuery(state.models, lids);
+  const groups = groupMetadataCache();
+  // A session's opt-ins, read (one lookup by id) only when a status or channel post arrives, so a
+  // change through PATCH /v1/sessions/:name applies to the next post on every instance.
+  const receiveOf = async (sessionId: string): Promise<InboundOptions> => {
+    const doc = await state.models.Session.findById(sessionId, { receive: 1 }).maxTimeMS(5_000).lean<{ receive?: InboundOptions }>();
+    return { statusBroadcasts: doc?.receive?.statusBroadcasts === true, newsletters: doc?.receive?.newsletters === true };
+  };
+  const sink: SocketEventSink = messageSink(pipeline, lids, state.log, inboundMetrics(state.metrics.registry), {
+    storeHistory: state.config.waHistorySync !== 'off',
+    groups,
+    receiveOf,
+  });
+  /** What the session sockets need from the store: retry receipts are answered from what was sent. */
+  const socketSettings: SocketSettings = (ctx) => ({
+    syncFullHistory: state.config.waHistorySync === 'full',
+    cachedGroupMetadata: async (jid) => groups.get(`${ctx.organizationId}/${ctx.sessionName}`, jid),
+    getMessage: async (key) => {
+      if (!key.id || key.fromMe !== true) return undefined;
+      return (await store.sentContent({ organizationId: ctx.organizationId, session: ctx.sessionName, messageId: key.id, fromMe: true })) ?? undefined;
+    },
+  });
 
   state.onClose('messaging', async () => {
     // BullMQ's close waits for Redis; when Redis is unreachable, give up and disconnect, which
@@ -60,6 +87,8 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
 
   return {
     sink,
+    socketSettings,
+    lids,
     pipeline,
     store,
     query,

@@ -9,6 +9,7 @@ import { contactModel } from './contact.ts';
 import { idempotencyKeyModel } from './idempotencyKey.ts';
 import { sessionModel } from './session.ts';
 import { authStateModel } from './authState.ts';
+import { lidMappingModel } from './lidMapping.ts';
 
 /** Every model of the bridge, bound to one connection. Later features add theirs here. */
 export function createModels(connection: Connection) {
@@ -23,6 +24,7 @@ export function createModels(connection: Connection) {
     IdempotencyKey: idempotencyKeyModel(connection),
     Session: sessionModel(connection),
     AuthState: authStateModel(connection),
+    LidMapping: lidMappingModel(connection),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
 export const MESSAGE_TYPES = [
-  'text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact', 'reaction', 'unsupported',
+  'text', 'image', 'video', 'audio', 'voice', 'document', 'sticker', 'location', 'contact', 'reaction', 'poll', 'unsupported',
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -35,20 +35,54 @@ export interface MessageReaction {
   emoji: string;
 }
 
+/** A reaction someone put on this message (the latest per person; an empty emoji is removed). */
+export interface ReactionOnMessage {
+  from: string;
+  emoji: string;
+  timestamp: Date;
+}
+
+/** An earlier text of an edited message. */
+export interface MessageEdit {
+  text: string | null;
+  /** When it was replaced. */
+  editedAt: Date;
+}
+
+export interface MessagePoll {
+  name: string | null;
+  options: string[];
+  selectableCount: number;
+  /** Base64 of the poll's messageSecret: decrypts its votes. Never shown through the API. */
+  secret: string | null;
+  /** Each voter's current choice. */
+  votes: Array<{ voter: string; options: string[]; timestamp: Date }>;
+}
+
+/** `pending`: WhatsApp's copy could not be decrypted yet (a placeholder); `failed`: it never came. */
+export type DecryptionState = 'pending' | 'failed';
+
 /**
- * A stored message. `_id` is derived from the unique key (organization, session, chat, messageId,
- * fromMe), so every writer (socket sink, retry worker, send route) computes the same id, an
- * insert of it is idempotent, and the primary key enforces the uniqueness.
+ * A stored message. `_id` is derived from the unique key (organization, session, messageId,
+ * fromMe; messageKey.ts), so every writer (socket sink, retry worker, send route) computes the same
+ * id, an insert of it is idempotent, and the primary key enforces the uniqueness.
  */
 export interface MessageDoc {
   _id: string;
   organizationId: string;
   /** The session's name. */
   session: string;
+  /** The conversation: a group JID, or the contact's phone-number JID whenever it is known (else its LID). */
   chat: string;
+  /** The contact's LID (`…@lid`) beside `chat`, when known; null for groups and unknown. */
+  chatLid?: string | null;
+  /** A group's subject (from cached group metadata). */
+  chatName?: string | null;
   messageId: string;
   fromMe: boolean;
+  /** The sender: the contact (1:1), the participant (group), your own number (fromMe); phone-number JID when known. */
   from: string | null;
+  fromLid?: string | null;
   pushName: string | null;
   direction: 'in' | 'out';
   type: MessageType;
@@ -65,6 +99,16 @@ export interface MessageDoc {
   statusRank: number;
   timestamp: Date;
   createdAt: Date;
+  decryption?: DecryptionState | null;
+  edits?: MessageEdit[];
+  editedAt?: Date | null;
+  deletedAt?: Date | null;
+  reactions?: ReactionOnMessage[];
+  poll?: MessagePoll | null;
+  /** The encoded WhatsApp message (sent messages only): answers a contact's retry (getMessage). */
+  wire?: string | null;
+  /** The id this message had before the migration to ids without the chat (GET still finds it). */
+  legacyId?: string;
 }
 
 const messageSchema = new Schema<MessageDoc>(
@@ -75,7 +119,10 @@ const messageSchema = new Schema<MessageDoc>(
     chat: { type: String, required: true },
     messageId: { type: String, required: true },
     fromMe: { type: Boolean, required: true },
+    chatLid: { type: String, default: null },
+    chatName: { type: String, default: null },
     from: { type: String, default: null },
+    fromLid: { type: String, default: null },
     pushName: { type: String, default: null },
     direction: { type: String, enum: ['in', 'out'], required: true },
     type: { type: String, enum: MESSAGE_TYPES, required: true },
@@ -90,6 +137,14 @@ const messageSchema = new Schema<MessageDoc>(
     statusRank: { type: Number, required: true },
     timestamp: { type: Date, required: true },
     createdAt: { type: Date, required: true },
+    decryption: { type: String, enum: ['pending', 'failed', null], default: null },
+    edits: { type: Schema.Types.Mixed, default: undefined },
+    editedAt: { type: Date, default: null },
+    deletedAt: { type: Date, default: null },
+    reactions: { type: Schema.Types.Mixed, default: undefined },
+    poll: { type: Schema.Types.Mixed, default: null },
+    wire: { type: String, default: null },
+    legacyId: { type: String, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
@@ -106,6 +161,8 @@ messageSchema.index({ organizationId: 1, session: 1, chat: 1, timestamp: -1, _id
 messageSchema.index({ organizationId: 1, chat: 1, timestamp: -1, _id: -1 });
 messageSchema.index({ organizationId: 1, type: 1, timestamp: -1, _id: -1 });
 messageSchema.index({ organizationId: 1, direction: 1, timestamp: -1, _id: -1 });
+// Only documents the id migration renamed have it: GET /v1/messages/<old id> keeps working.
+messageSchema.index({ legacyId: 1 }, { partialFilterExpression: { legacyId: { $exists: true } } });
 
 export function messageModel(connection: Connection): Model<MessageDoc> {
   return connection.model<MessageDoc>('Message', messageSchema, 'messages');

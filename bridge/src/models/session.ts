@@ -25,8 +25,17 @@ export interface SessionDoc {
   fencingToken: number;
   /** The instance that last took the lease (informational; the lease in Redis decides). */
   owner: string | null;
+  /** What the session keeps beyond chat messages (off unless asked for). */
+  receive?: SessionReceive;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface SessionReceive {
+  /** Status posts (`status@broadcast`, "stories") as messages. */
+  statusBroadcasts: boolean;
+  /** Channel (newsletter) posts as messages. */
+  newsletters: boolean;
 }
 
 const sessionSchema = new Schema<SessionDoc>(
@@ -36,6 +45,7 @@ const sessionSchema = new Schema<SessionDoc>(
     name: { type: String, required: true },
     status: { type: String, enum: SESSION_STATUSES, required: true },
     desiredState: { type: String, enum: ['running', 'stopped'], required: true },
+    receive: { type: Schema.Types.Mixed, default: undefined },
     phoneNumber: { type: String, default: null },
     pushName: { type: String, default: null },
     lastConnectedAt: { type: Date, default: null },

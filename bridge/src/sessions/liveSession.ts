@@ -4,7 +4,7 @@ import type { Logger } from '../infra/logger.ts';
 import type { SessionDoc, SessionStatus } from '../models/session.ts';
 import type { SocketFactory } from '../whatsapp/socket.ts';
 import { phoneOf } from '../whatsapp/jid.ts';
-import { SessionSocket } from './sessionSocket.ts';
+import { SessionSocket, type SocketSettings } from './sessionSocket.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import { SecretBoxError } from '../infra/secretBox.ts';
 import { conflict, refused } from '../errors.ts';
@@ -26,6 +26,7 @@ export interface LiveSessionDeps {
   status: SessionStatusStore;
   log: Logger;
   waWebSocketUrl?: string;
+  socketSettings?: SocketSettings;
   backoff?: BackoffSchedule;
   random: () => number;
   metrics?: SessionMetrics;
@@ -126,7 +127,7 @@ export class LiveSession {
   async logout(): Promise<void> {
     // Ours to clean up, not the close handler's.
     if (this.current) {
-      this.current.detachAll();
+      await this.current.detachAll();
       await withDeadline(this.current.socket.logout(), SOCKET_CALL_MS, 'WhatsApp logout').catch((err: unknown) => this.log.warn({ err }, 'logout on WhatsApp failed; wiping locally'));
     }
     this.releaseSocket();
@@ -160,7 +161,7 @@ export class LiveSession {
     if (this.closed || !auth) return;
     this.qrCount = 0;
     try {
-      const opened: SessionSocket = new SessionSocket({ factory: this.deps.socketFactory, sinks: this.deps.sinks, log: this.log, waWebSocketUrl: this.deps.waWebSocketUrl }, this.ctx, auth, {
+      const opened: SessionSocket = new SessionSocket({ factory: this.deps.socketFactory, sinks: this.deps.sinks, log: this.log, waWebSocketUrl: this.deps.waWebSocketUrl, settings: this.deps.socketSettings }, this.ctx, auth, {
         creds: () => this.enqueue(() => auth.saveCreds()),
         connection: (update) => {
           if (this.current !== opened) return;
@@ -254,9 +255,15 @@ export class LiveSession {
   }
 
   /** Detaches everything from the socket and ends it. */
+  /** Resolves once every socket this session ended has handed its last events to the writers. */
+  drained: Promise<void> = Promise.resolve();
+
   private releaseSocket(): void {
     const current = this.current;
     this.current = undefined;
-    current?.close();
+    if (!current) return;
+    const closing = current.close();
+    const before = this.drained;
+    this.drained = Promise.all([before, closing]).then(() => undefined);
   }
 }

@@ -56,9 +56,14 @@ export class LocalSessions {
     this.live.get(sessionId)?.end(false);
   }
 
-  /** Ends every socket (without logging out); the leases go back with ownership.close(). */
-  closeAll(): void {
-    for (const session of [...this.live.values()]) session.end(true);
+  /**
+   * Ends every socket (without logging out); the leases go back with ownership.close(). Resolves
+   * once the ended sockets' last events are handed to the writers.
+   */
+  async closeAll(): Promise<void> {
+    const sessions = [...this.live.values()];
+    for (const session of sessions) session.end(true);
     this.live.clear();
+    await Promise.all(sessions.map((session) => session.drained));
   }
 }

@@ -30,5 +30,6 @@ export interface SessionGateway {
  * closed session keeps no listeners.
  */
 export interface SocketEventSink {
-  attach(context: SessionContext, socket: WhatsAppSocket): () => void;
+  /** Returns the detach; it may resolve later, once what the socket emitted last is handed on. */
+  attach(context: SessionContext, socket: WhatsAppSocket): () => void | Promise<void>;
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '../infra/logger.ts';
 import type { Models } from '../models/index.ts';
-import type { SessionDoc } from '../models/session.ts';
+import type { SessionDoc, SessionReceive } from '../models/session.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
+import type { SocketSettings } from './sessionSocket.ts';
 import type { SocketFactory } from '../whatsapp/socket.ts';
 import type { SessionGateway, SocketEventSink } from './sessionGateway.ts';
 import type { AuthStateStore } from './authStateStore.ts';
@@ -35,6 +36,7 @@ export interface SessionManagerOptions {
   leaseMs: number;
   maxSessions: number;
   waWebSocketUrl?: string;
+  socketSettings?: SocketSettings;
   /** How many sessions start at once during restore and claiming. */
   startConcurrency?: number;
   /** Source of the backoff jitter, in [0, 1). */
@@ -48,7 +50,9 @@ export interface SessionManagerOptions {
 }
 
 export interface SessionManager extends SessionGateway {
-  create(organizationId: string, name: string, options: { start: boolean }): Promise<SessionView>;
+  create(organizationId: string, name: string, options: { start: boolean; receive?: Partial<SessionReceive> }): Promise<SessionView>;
+  /** Changes a session's settings (what it receives). */
+  update(organizationId: string, name: string, changes: { receive: Partial<SessionReceive> }): Promise<SessionView>;
   list(organizationId: string): Promise<SessionView[]>;
   get(organizationId: string, name: string): Promise<SessionView>;
   /** The session document (404 when unknown). */
@@ -96,7 +100,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     owns: options.owns,
   });
   const local = new LocalSessions(
-    { socketFactory: options.socketFactory, sinks, authStore, qr, updates, status, log, waWebSocketUrl: options.waWebSocketUrl, backoff: options.backoff, random, metrics: options.metrics },
+    { socketFactory: options.socketFactory, sinks, authStore, qr, updates, status, log, waWebSocketUrl: options.waWebSocketUrl, socketSettings: options.socketSettings, backoff: options.backoff, random, metrics: options.metrics },
     ownership,
   );
   options.metrics?.ownedBy(() => local.size);
@@ -115,7 +119,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     localSessions: () => local.ids(),
     async close() {
       await ownership.stop();
-      local.closeAll();
+      await local.closeAll();
       await ownership.close();
       sinks.length = 0;
     },

@@ -1,7 +1,7 @@
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from '../infra/logger.ts';
 import type { Models } from '../models/index.ts';
-import type { SessionDoc } from '../models/session.ts';
+import type { SessionDoc, SessionReceive } from '../models/session.ts';
 import { newId } from '../infra/ids.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import { isDuplicateKey } from '../infra/duplicateKey.ts';
@@ -13,7 +13,7 @@ import type { SessionStatusStore } from './sessionStatus.ts';
 import type { SessionOwnership } from './sessionOwnership.ts';
 import type { LocalSessions } from './localSessions.ts';
 import type { OwnerCommands } from './ownerCommands.ts';
-import { sessionListing, toView, type SessionView } from './sessionView.ts';
+import { DEFAULT_RECEIVE, sessionListing, toView, type SessionView } from './sessionView.ts';
 
 const DB_MS = 10_000;
 
@@ -71,7 +71,7 @@ export function sessionService(deps: SessionServiceDeps) {
       return await withDeadline(Session.findById(sessionId).lean<SessionDoc>(), DB_MS, 'session lookup');
     },
 
-    async create(organizationId: string, name: string, { start }: { start: boolean }): Promise<SessionView> {
+    async create(organizationId: string, name: string, { start, receive }: { start: boolean; receive?: Partial<SessionReceive> }): Promise<SessionView> {
       const now = new Date();
       const doc: SessionDoc = {
         _id: newId('ses'),
@@ -88,6 +88,7 @@ export function sessionService(deps: SessionServiceDeps) {
         nextReconnectAt: null,
         fencingToken: 0,
         owner: null,
+        receive: { ...DEFAULT_RECEIVE, ...receive },
         createdAt: now,
         updatedAt: now,
       };
@@ -104,6 +105,14 @@ export function sessionService(deps: SessionServiceDeps) {
     async list(organizationId: string): Promise<SessionView[]> {
       const docs = await withDeadline(runListing<SessionDoc>(Session, sessionListing(organizationId)), DB_MS, 'session list');
       return docs.map(toView);
+    },
+
+    /** Settings that take effect at once (the socket sink reads them per message). */
+    async update(organizationId: string, name: string, { receive }: { receive: Partial<SessionReceive> }): Promise<SessionView> {
+      const doc = await find(organizationId, name);
+      const merged = { ...DEFAULT_RECEIVE, ...doc.receive, ...receive };
+      await withDeadline(Session.updateOne({ _id: doc._id }, { $set: { receive: merged, updatedAt: new Date() } }), DB_MS, 'session update');
+      return await view(organizationId, name);
     },
 
     async start(organizationId: string, name: string): Promise<SessionView> {

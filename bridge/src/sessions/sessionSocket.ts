@@ -1,8 +1,14 @@
 import type { ConnectionState } from '@whiskeysockets/baileys';
 import type { Logger } from '../infra/logger.ts';
-import type { SocketFactory, WhatsAppSocket } from '../whatsapp/socket.ts';
+import type { SocketFactory, SocketOptions, WhatsAppSocket } from '../whatsapp/socket.ts';
 import type { SessionContext, SocketEventSink } from './sessionGateway.ts';
 import type { SessionAuthState } from './authStateStore.ts';
+
+/** Socket options that depend on the session (getMessage reads its store) or on start-up (the version). */
+export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions, 'version' | 'getMessage' | 'cachedGroupMetadata' | 'syncFullHistory'>>;
+
+/** How long a closing socket waits for its sinks to hand over what it emitted last. */
+const DRAIN_MS = 10_000;
 
 export interface SocketHandlers {
   /** Every creds.update: the creds must be saved. */
@@ -18,12 +24,18 @@ export interface SocketHandlers {
  */
 export class SessionSocket {
   readonly socket: WhatsAppSocket;
-  private readonly detach: Array<() => void> = [];
+  private readonly detach: Array<() => void | Promise<void>> = [];
   private readonly log: Logger;
 
-  constructor(deps: { factory: SocketFactory; sinks: SocketEventSink[]; log: Logger; waWebSocketUrl?: string }, ctx: SessionContext, auth: SessionAuthState, on: SocketHandlers) {
+  constructor(
+    deps: { factory: SocketFactory; sinks: SocketEventSink[]; log: Logger; waWebSocketUrl?: string; settings?: SocketSettings },
+    ctx: SessionContext,
+    auth: SessionAuthState,
+    on: SocketHandlers,
+  ) {
     this.log = deps.log;
     this.socket = deps.factory({
+      ...deps.settings?.(ctx),
       auth: auth.state,
       label: `${ctx.organizationId}/${ctx.sessionName}`,
       logger: deps.log.child({ session: ctx.sessionName, organizationId: ctx.organizationId }),
@@ -49,25 +61,40 @@ export class SessionSocket {
     }
   }
 
-  /** Stops every listener (the sinks' included) without ending the socket (a logout still needs it). */
-  detachAll(): void {
+  /**
+   * Stops every listener (the sinks' included) without ending the socket (a logout still needs
+   * it). First Baileys' event buffer is flushed, so what it held back (messages, receipts folded
+   * into them) reaches the sinks; resolves once the sinks handed it all to their writers.
+   */
+  detachAll(): Promise<void> {
+    try {
+      this.socket.flush?.();
+    } catch (err) {
+      this.log.warn({ err }, 'flushing the socket buffer failed');
+    }
+    const drains: Promise<void>[] = [];
     for (const detach of this.detach.splice(0)) {
       try {
-        detach();
+        const done = detach();
+        if (done) drains.push(done.catch((err: unknown) => this.log.warn({ err }, 'a sink failed while draining')));
       } catch (err) {
         this.log.warn({ err }, 'detaching a sink failed');
       }
     }
+    if (drains.length === 0) return Promise.resolve();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_MS).unref());
+    return Promise.race([Promise.all(drains).then(() => undefined), timeout]);
   }
 
-  /** Detaches everything and ends the socket. */
-  close(): void {
-    this.detachAll();
+  /** Flushes and detaches everything, then ends the socket; resolves once the sinks are drained. */
+  close(): Promise<void> {
+    const drained = this.detachAll();
     this.socket.ev.removeAllListeners();
     try {
       this.socket.end();
     } catch {
       // Already closed.
     }
+    return drained;
   }
 }

@@ -1,4 +1,4 @@
-import type { SessionDoc, SessionStatus } from '../models/session.ts';
+import type { SessionDoc, SessionReceive, SessionStatus } from '../models/session.ts';
 import { listing, type Listing } from '../infra/listing.ts';
 import { isoOrNull } from '../infra/isoTime.ts';
 
@@ -14,8 +14,11 @@ export interface SessionView {
   lastDisconnectReason: string | null;
   reconnectAttempts: number;
   nextReconnectAt: string | null;
+  receive: SessionReceive;
   createdAt: string | null;
 }
+
+export const DEFAULT_RECEIVE: SessionReceive = { statusBroadcasts: false, newsletters: false };
 
 export function toView(doc: SessionDoc): SessionView {
   return {
@@ -29,6 +32,7 @@ export function toView(doc: SessionDoc): SessionView {
     lastDisconnectReason: doc.lastDisconnectReason ?? null,
     reconnectAttempts: doc.reconnectAttempts ?? 0,
     nextReconnectAt: isoOrNull(doc.nextReconnectAt),
+    receive: { ...DEFAULT_RECEIVE, ...doc.receive },
     createdAt: isoOrNull(doc.createdAt),
   };
 }

@@ -2,6 +2,7 @@ import type {
   AnyMessageContent,
   AuthenticationState,
   BaileysEventMap,
+  GroupMetadata,
   MiscMessageGenerationOptions,
   WAMessage,
 } from '@whiskeysockets/baileys';
@@ -22,6 +23,9 @@ export type SocketEvents = Pick<
   | 'contacts.upsert'
   | 'contacts.update'
   | 'messaging-history.set'
+  | 'lid-mapping.update'
+  | 'groups.update'
+  | 'groups.upsert'
 >;
 
 export type SocketEventName = keyof SocketEvents;
@@ -35,7 +39,13 @@ export interface SocketEventEmitter {
 export interface WhatsAppSocket {
   readonly ev: SocketEventEmitter;
   /** The logged-in account (`id` is the user's JID), once known. */
-  readonly user: { id: string; name?: string } | undefined;
+  readonly user: { id: string; lid?: string; name?: string } | undefined;
+  /** The phone-number JID Baileys' own LID store knows for a LID (signalRepository.lidMapping). */
+  phoneNumberForLid?(lid: string): Promise<string | null>;
+  /** A group's subject and participants, asked of WhatsApp. */
+  groupMetadata?(jid: string): Promise<GroupMetadata>;
+  /** Emits every event Baileys holds in its buffer now (before the socket ends, which would drop them). */
+  flush?(): void;
   sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage | undefined>;
   /** Pair by phone number instead of QR: returns the 8-character code to type on the phone. */
   requestPairingCode(phoneNumber: string): Promise<string>;
@@ -52,6 +62,14 @@ export interface SocketOptions {
   logger: Logger;
   /** Overrides WhatsApp Web's socket address (WA_WEBSOCKET_URL, the sandbox simulator). */
   waWebSocketUrl?: string;
+  /** WhatsApp Web version to announce ([major, minor, patch]); Baileys' pinned one when absent. */
+  version?: [number, number, number];
+  /** Answers a contact's retry receipt: the content of a message this session sent. */
+  getMessage?: (key: { remoteJid?: string | null; id?: string | null; fromMe?: boolean | null }) => Promise<Uint8Array | undefined>;
+  /** Group metadata the bridge has cached (Baileys asks before each group send). */
+  cachedGroupMetadata?: (jid: string) => Promise<unknown>;
+  /** Ask for the full history on first link (WA_HISTORY_SYNC=full). */
+  syncFullHistory?: boolean;
 }
 
 export type SocketFactory = (options: SocketOptions) => WhatsAppSocket;

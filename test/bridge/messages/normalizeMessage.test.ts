@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WAMessage } from '@whiskeysockets/baileys';
-import { normaliseMessage } from '../../../bridge/src/messages/normalizeMessage.ts';
+import { classifyInbound, identityFromKey, normaliseMessage } from '../../../bridge/src/messages/normalizeMessage.ts';
 import { storedMessageId } from '../../../bridge/src/messages/messageKey.ts';
 import { asDelivered, fixtures, GROUP, PEER } from '../../support/waMessages.ts';
 
@@ -44,7 +44,7 @@ describe('normalising Baileys messages', () => {
     for (const doc of both(fixtures.sticker)) expect(doc).toMatchObject({ type: 'sticker', media: { mimetype: 'image/webp' } });
   });
 
-  it('location, contact card and reaction', () => {
+  it('location and contact card; a reaction is a change to its target, not a message', () => {
     for (const doc of both(fixtures.location)) {
       expect(doc.type).toBe('location');
       expect(doc.location).toEqual({ latitude: 52.520008, longitude: 13.404954, name: 'Alexanderplatz', address: '10178 Berlin' });
@@ -53,8 +53,10 @@ describe('normalising Baileys messages', () => {
       expect(doc).toMatchObject({ type: 'contact', text: 'Max Mustermann' });
       expect(doc.contacts?.[0].vcard).toContain('TEL;type=CELL;waid=4917000000000');
     }
-    for (const doc of both(fixtures.reaction)) {
-      expect(doc).toMatchObject({ type: 'reaction', text: '👍', reaction: { messageId: '3EB0AAAABBBBCCCCDDDD', emoji: '👍' } });
+    for (const raw of [fixtures.reaction(), asDelivered(fixtures.reaction())]) {
+      expect(normaliseMessage(ref, raw, now)).toBeNull();
+      const item = classifyInbound(ref, raw, identityFromKey(raw.key), now);
+      expect(item).toMatchObject({ kind: 'change', change: { kind: 'reaction', messageId: '3EB0AAAABBBBCCCCDDDD', fromMe: true, emoji: '👍', from: PEER } });
     }
   });
 
@@ -63,10 +65,15 @@ describe('normalising Baileys messages', () => {
     for (const doc of both(fixtures.viewOnceImage)) expect(doc).toMatchObject({ type: 'image', media: { size: 5000 } });
   });
 
-  it('anything else is honestly unsupported, with WhatsApp\'s type name', () => {
-    for (const doc of both(fixtures.poll)) expect(doc).toMatchObject({ type: 'unsupported', rawType: 'pollCreationMessageV3', text: null });
-    const stub = normaliseMessage(ref, { key: { remoteJid: GROUP, id: 'X1', fromMe: false }, messageStubType: 27, messageTimestamp: 1764180000 }, now)!;
-    expect(stub).toMatchObject({ type: 'unsupported', rawType: 'messageStubType:27' });
+  it('a poll keeps its question and options; anything else is honestly unsupported, with WhatsApp\'s type name; group notices are not messages', () => {
+    for (const doc of both(fixtures.poll)) {
+      expect(doc).toMatchObject({ type: 'poll', text: 'Pizza?', poll: { name: 'Pizza?', options: ['ja', 'nein'], selectableCount: 1, votes: [] } });
+    }
+    const event = normaliseMessage(ref, { key: { remoteJid: PEER, id: 'E1', fromMe: false }, message: { eventMessage: { name: 'Party' } }, messageTimestamp: 1764180000 }, now)!;
+    expect(event).toMatchObject({ type: 'unsupported', rawType: 'eventMessage', text: null });
+    const stub = { key: { remoteJid: GROUP, id: 'X1', fromMe: false }, messageStubType: 27, messageTimestamp: 1764180000 };
+    expect(normaliseMessage(ref, stub, now)).toBeNull();
+    expect(classifyInbound(ref, stub, identityFromKey(stub.key), now)).toEqual({ kind: 'ignored', reason: 'notice' });
   });
 
   it('keeps text exactly as received, NUL included; skips status broadcasts and keyless messages', () => {
@@ -80,7 +87,7 @@ describe('normalising Baileys messages', () => {
     const a = normaliseMessage(ref, message, now)!;
     const b = normaliseMessage(ref, asDelivered(message), new Date())!;
     expect(a._id).toBe(b._id);
-    expect(a._id).toBe(storedMessageId({ ...ref, chat: PEER, messageId: message.key.id!, fromMe: false }));
+    expect(a._id).toBe(storedMessageId({ ...ref, messageId: message.key.id!, fromMe: false }));
     expect(normaliseMessage({ ...ref, session: 'other' }, message, now)!._id).not.toBe(a._id);
     const outbound = normaliseMessage(ref, { ...message, key: { ...message.key, fromMe: true }, status: 2 }, now)!;
     expect(outbound).toMatchObject({ direction: 'out', fromMe: true, from: null, status: 'sent' });

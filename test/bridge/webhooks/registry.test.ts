@@ -132,7 +132,7 @@ describe('webhook registry', () => {
       { url: 'https://user:pass@public.example/a', events: ['message.sent'] },
       { url: 'https://public.example/\u0000', events: ['message.sent'] },
       { url: 'https://public.example/a', events: [] },
-      { url: 'https://public.example/a', events: ['message.deleted'] },
+      { url: 'https://public.example/a', events: ['message.exploded'] },
       { url: 'https://public.example/a', events: 'message.sent' },
       { url: 'https://public.example/a', events: ['message.sent'], sessions: ['Not A Name'] },
       { url: 'https://public.example/a', events: ['message.sent'], sessions: [] },

@@ -7,7 +7,7 @@ import { bodyOf, queryOf } from '../../validate.ts';
 import { notFound } from '../../errors.ts';
 import type { EventStreams } from './sessionEventStream.ts';
 import { qrPayload } from './sessionEventStream.ts';
-import { createSessionBody, deleteSessionQuery, pairingCodeBody, pairingLinkBody, qrQuery, sessionParams } from './schemas.ts';
+import { createSessionBody, deleteSessionQuery, pairingCodeBody, pairingLinkBody, qrQuery, sessionParams, updateSessionBody } from './schemas.ts';
 
 export interface SessionsRouterDeps {
   authenticate: Authenticate;
@@ -24,9 +24,14 @@ export function sessionsRouter({ authenticate, manager, streams, links }: Sessio
   const nameOf = (params: Record<string, string | undefined>) => sessionParams.parse(params).name;
 
   router.post('/', async (ctx) => {
-    const { name, start } = bodyOf(ctx, createSessionBody);
+    const { name, start, receive } = bodyOf(ctx, createSessionBody);
     ctx.status = 201;
-    ctx.body = await manager.create(organizationOf(ctx), name, { start });
+    ctx.body = await manager.create(organizationOf(ctx), name, { start, receive });
+  });
+
+  router.patch('/:name', async (ctx) => {
+    const { receive } = bodyOf(ctx, updateSessionBody);
+    ctx.body = await manager.update(organizationOf(ctx), nameOf(ctx.params), { receive });
   });
 
   router.get('/', async (ctx) => {

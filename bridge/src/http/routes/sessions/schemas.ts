@@ -4,13 +4,19 @@ export const sessionName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must 
 
 export const sessionParams = z.object({ name: sessionName });
 
+const receive = z.object({ statusBroadcasts: z.boolean().optional(), newsletters: z.boolean().optional() }).strict();
+
 export const createSessionBody = z
   .object({
     name: sessionName,
     /** Start right away (and show a QR); default true. */
     start: z.boolean().default(true),
+    /** Keep status posts and channel posts as messages (both off by default). */
+    receive: receive.optional(),
   })
   .strict();
+
+export const updateSessionBody = z.object({ receive }).strict();
 
 export const deleteSessionQuery = z.object({ purge: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1') });
 
