@@ -79,8 +79,24 @@ export class FakeSocket implements WhatsAppSocket {
     this.whatsapp = whatsapp;
   }
 
+  /**
+   * Baileys' event buffer (Utils/event-buffer.js): while buffering, message events are held and
+   * come out at flush(); end() drops whatever is still held, as Baileys' end() does.
+   */
+  buffering = false;
+  private held: Array<[SocketEventName, unknown]> = [];
+
   emit<E extends SocketEventName>(event: E, arg: SocketEvents[E]): void {
+    if (this.buffering && event !== 'connection.update' && event !== 'creds.update') {
+      this.held.push([event, arg]);
+      return;
+    }
     this.emitter.emit(event, arg);
+  }
+
+  flush(): void {
+    this.buffering = false;
+    for (const [event, arg] of this.held.splice(0)) this.emitter.emit(event, arg);
   }
 
   listenerCount(): number {
@@ -167,6 +183,8 @@ export class FakeSocket implements WhatsAppSocket {
 
   end(error?: Error): void {
     if (this.ended) return;
+    this.held = [];
+    this.buffering = false;
     this.ended = true;
     this.state = 'close';
     this.emit('connection.update', { connection: 'close', lastDisconnect: { error, date: new Date() } });
