@@ -108,6 +108,11 @@ describe('real WhatsApp traffic, as a workflow sees it', () => {
     await simulator.sendHistorySync(device, simulator.contactHistory([{ with: contact.phoneNumber, messages: [{ text: "who am I?" }] }]));
     await until(async () => (await byMessageId(id))?.chat === contact.jid, 15_000, 'the chat moved to the phone number');
     expect(await byMessageId(id)).toMatchObject({ chat: contact.jid, chatLid: contact.lidJid, from: contact.jid });
+    // The contact, as history sync named it, carries both addresses.
+    await until(async () => {
+      const contacts = (await bridge.request('GET', '/v1/contacts?session=shop', { key })).body.data as Array<Record<string, any>>;
+      return contacts.some((c) => c.jid === contact.jid && c.lid === contact.lidJid);
+    }, 15_000, 'the contact with its phone number and LID');
   });
 
   it('the protocol messages a phone sends a new device never become messages', async () => {

@@ -21,6 +21,7 @@ const CACHE_LIMIT = 50_000;
 export function lidDirectory(models: Models, log: Logger) {
   const collection = models.LidMapping.collection as unknown as mongo.Collection<LidMappingDoc>;
   const messages = models.Message.collection;
+  const contacts = models.Contact.collection;
   const byLid = new Map<string, string>();
   const byPn = new Map<string, string>();
   const keyOf = (organizationId: string, jid: string) => `${organizationId}\u0001${jid}`;
@@ -64,6 +65,9 @@ export function lidDirectory(models: Models, log: Logger) {
         // Messages stored while only the LID was known (1:1 chats: the sender is the chat).
         await messages.updateMany({ organizationId, chat: pair.lid, from: pair.lid }, { $set: { chat: pair.pn, chatLid: pair.lid, from: pair.pn, fromLid: pair.lid } });
         await messages.updateMany({ organizationId, chat: pair.lid }, { $set: { chat: pair.pn, chatLid: pair.lid } });
+        // Contacts WhatsApp only named by their LID get the phone number (and the other way round).
+        await contacts.updateMany({ organizationId, jid: pair.lid, phoneNumber: null }, { $set: { phoneNumber: pair.pn } });
+        await contacts.updateMany({ organizationId, jid: pair.pn, lid: null }, { $set: { lid: pair.lid } });
         cache(organizationId, pair);
       }
       log.debug({ organizationId, count: fresh.size }, 'learned LID mappings');

@@ -182,10 +182,16 @@ export function messageSink(pipeline: InboundPipeline, lids: LidDirectory, log: 
         track(lids.learn(org, [mapping]).catch((err: unknown) => log.warn({ err }, 'could not store a LID mapping')));
       };
 
+      /** A contact named by its LID alone gets the phone number the directory knows for it. */
+      async function withPhoneNumbers(list: ContactUpdate[]): Promise<ContactUpdate[]> {
+        await lids.learn(org, list.map((c) => ({ lid: c.lid ?? (isLid(c.id) ? c.id : null), pn: c.phoneNumber ?? (isPhoneNumberJid(c.id) ? c.id : null) }))).catch(() => []);
+        return Promise.all(
+          list.map(async (c) => (isLid(c.id) && !c.phoneNumber ? { ...c, phoneNumber: (await lids.phoneNumberOf(org, c.id).catch(() => null)) ?? c.phoneNumber } : c)),
+        );
+      }
+
       const onContacts: Listener<'contacts.upsert'> = (contacts) => {
-        const list = contacts as ContactUpdate[];
-        track(lids.learn(org, list.map((c) => ({ lid: c.lid ?? (isLid(c.id) ? c.id : null), pn: c.phoneNumber ?? (isPhoneNumberJid(c.id) ? c.id : null) }))).catch(() => undefined));
-        track(pipeline.contacts(org, ref.session, list));
+        track(withPhoneNumbers(contacts as ContactUpdate[]).then((list) => pipeline.contacts(org, ref.session, list)));
       };
       const onContactsUpdate: Listener<'contacts.update'> = (contacts) => {
         const withId = contacts.filter((c) => typeof c.id === 'string') as ContactUpdate[];
