@@ -110,6 +110,8 @@ export class LiveSession {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.enqueue(async () => resolve()));
     this.releaseSocket();
+    // What the socket still emitted is stored before the session reads as stopped.
+    await this.drained;
     await this.deps.qr.clear(this.ctx.sessionId).catch(() => undefined);
     await this.setStatus('stopped', { reconnectAttempts: 0, nextReconnectAt: null }, 'stopped_by_user');
     this.end(true);

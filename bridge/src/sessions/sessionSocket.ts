@@ -9,6 +9,14 @@ export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions
 
 /** How long a closing socket waits for its sinks to hand over what it emitted last. */
 const DRAIN_MS = 10_000;
+/**
+ * After the end, Baileys still works through the stanzas it had received (decrypts them and
+ * emits them). The sinks keep listening until the socket has been quiet this long (or LATE_MS
+ * passed), so what it still decrypts is stored rather than lost.
+ */
+const QUIET_MS = 250;
+const LATE_MS = 5_000;
+const SINK_EVENTS = ['messages.upsert', 'messages.update', 'message-receipt.update', 'messaging-history.set', 'contacts.upsert', 'contacts.update'] as const;
 
 export interface SocketHandlers {
   /** Every creds.update: the creds must be saved. */
@@ -26,6 +34,10 @@ export class SessionSocket {
   readonly socket: WhatsAppSocket;
   private readonly detach: Array<() => void | Promise<void>> = [];
   private readonly log: Logger;
+  /** Set once the socket is ended or closed: from then on its Signal key writes are discarded. */
+  private ended = false;
+  private lastEventAt = Date.now();
+  private closing: Promise<void> | undefined;
 
   constructor(
     deps: { factory: SocketFactory; sinks: SocketEventSink[]; log: Logger; waWebSocketUrl?: string; settings?: SocketSettings },
@@ -34,9 +46,24 @@ export class SessionSocket {
     on: SocketHandlers,
   ) {
     this.log = deps.log;
+    // A socket that has ended must not move the session's Signal state on: what it decrypts
+    // late is still stored (the sinks keep listening for a moment), and WhatsApp redelivers it
+    // to the next socket, which can decrypt it only if the state is the one it was acknowledged on.
+    const keys = auth.state.keys;
+    const guardedKeys: typeof keys = {
+      get: (type, ids) => keys.get(type, ids),
+      set: async (data) => {
+        if (this.ended) {
+          this.log.debug({ session: ctx.sessionName, types: Object.keys(data) }, 'key write of an ended socket discarded');
+          return;
+        }
+        await keys.set(data);
+      },
+      ...(keys.clear ? { clear: () => keys.clear!() } : {}),
+    };
     this.socket = deps.factory({
       ...deps.settings?.(ctx),
-      auth: auth.state,
+      auth: { creds: auth.state.creds, keys: guardedKeys },
       label: `${ctx.organizationId}/${ctx.sessionName}`,
       logger: deps.log.child({ session: ctx.sessionName, organizationId: ctx.organizationId }),
       waWebSocketUrl: deps.waWebSocketUrl,
@@ -53,6 +80,10 @@ export class SessionSocket {
       this.socket.ev.off('creds.update', onCreds);
       this.socket.ev.off('connection.update', onConnection);
     });
+    const seen = () => {
+      this.lastEventAt = Date.now();
+    };
+    for (const event of SINK_EVENTS) this.socket.ev.on(event, seen);
     try {
       for (const sink of deps.sinks) this.detach.push(sink.attach(ctx, this.socket));
     } catch (err) {
@@ -86,15 +117,32 @@ export class SessionSocket {
     return Promise.race([Promise.all(drains).then(() => undefined), timeout]);
   }
 
-  /** Flushes and detaches everything, then ends the socket; resolves once the sinks are drained. */
+  /**
+   * Flushes Baileys' buffer, ends the socket, and keeps the sinks listening until it has been
+   * quiet for a moment (it may still decrypt what it had received); then detaches everything.
+   * Resolves once the sinks are drained. Safe to call again.
+   */
   close(): Promise<void> {
-    const drained = this.detachAll();
-    this.socket.ev.removeAllListeners();
+    if (this.closing) return this.closing;
+    this.ended = true;
+    try {
+      this.socket.flush?.();
+    } catch (err) {
+      this.log.warn({ err }, 'flushing the socket buffer failed');
+    }
     try {
       this.socket.end();
     } catch {
       // Already closed.
     }
-    return drained;
+    this.closing = (async () => {
+      const started = Date.now();
+      while (Date.now() - this.lastEventAt < QUIET_MS && Date.now() - started < LATE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, QUIET_MS).unref());
+      }
+      await this.detachAll();
+      this.socket.ev.removeAllListeners();
+    })();
+    return this.closing;
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBridge, type TestBridge } from '../../support/stack.ts';
-import { hasStatus, waitForSession } from '../../support/sessionWaits.ts';
+import { hasStatus, until, waitForSession } from '../../support/sessionWaits.ts';
 import type { SessionContext, SocketEventSink } from '../../../bridge/src/sessions/sessionGateway.ts';
 import { DomainError } from '../../../bridge/src/errors.ts';
 
@@ -42,9 +42,9 @@ describe('session gateway and socket sinks', () => {
     pairing.scanQr();
     await waitForSession(t, key, 'shop', hasStatus('connected'));
     // The pairing socket closed with restartRequired: its sink was detached, a new one attached.
-    expect(detached).toBe(1);
+    await until(() => detached === 1, 10_000, 'the pairing socket\'s sink detached');
     expect(attached).toHaveLength(2);
-    expect(pairing.listenerCount()).toBe(0);
+    await until(() => pairing.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
 
     t.whatsapp.latest('shop')!.receive([{ key: { remoteJid: '1@s.whatsapp.net', id: 'IN1', fromMe: false }, message: { conversation: 'hi' } }]);
     expect(upserts).toEqual(['shop:IN1']);
@@ -56,7 +56,7 @@ describe('session gateway and socket sinks', () => {
     await t.request('POST', '/v1/sessions/shop/stop', { key });
     expect(detached).toBe(2);
     expect(await fetch(`${t.url}/metrics`).then((r) => r.text())).toMatch(/^wab_sessions_owned 0$/m);
-    expect(t.whatsapp.latest('shop')!.listenerCount()).toBe(0);
+    await until(() => t.whatsapp.latest('shop')!.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
   });
 
   it('sends through the live socket, and reports a clear error when it cannot', async () => {
@@ -87,7 +87,7 @@ describe('session gateway and socket sinks', () => {
     expect(t.bridge.sessions.localSessions()).toEqual([]);
     for (const socket of sockets) {
       expect(socket.ended).toBe(true);
-      expect(socket.listenerCount()).toBe(0);
+      await until(() => socket.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
     }
     const docs = await t.state.models.Session.find({ organizationId: orgId }).lean();
     expect(docs.map((d) => d.desiredState).sort()).toEqual(['running', 'running']);

@@ -110,7 +110,7 @@ describe('sessions API', () => {
     await t.request('POST', '/v1/sessions/main/restart', { key });
     await waitForSession(t, key, 'main', hasStatus('connected'));
     expect(old.ended).toBe(true);
-    expect(old.listenerCount()).toBe(0);
+    await until(() => old.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
     expect(t.whatsapp.latest(`${orgId}/main`)).not.toBe(old);
   });
 
@@ -127,7 +127,7 @@ describe('sessions API', () => {
     expect(session).toMatchObject({ desiredState: 'stopped', lastDisconnectReason: 'logged_out', phoneNumber: null });
     expect(await authDocs('phone-off')).toBe(0);
     expect(t.bridge.sessions.localSessions()).not.toContain(id);
-    expect(socket.listenerCount()).toBe(0);
+    await until(() => socket.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
     // Starting again means pairing again: a QR, not the old account.
     await t.request('POST', '/v1/sessions/phone-off/start', { key });
     await waitForSession(t, key, 'phone-off', hasStatus('qr_ready'));
@@ -159,7 +159,7 @@ describe('sessions API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'logged_out', desiredState: 'stopped' });
     expect(socket.ended).toBe(true);
-    expect(socket.listenerCount()).toBe(0);
+    await until(() => socket.listenerCount() === 0, 10_000, 'the ended socket has no listeners left');
     expect(await authDocs('leaving')).toBe(0);
   });
 
