@@ -149,7 +149,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
   const authenticateCaller = authenticate(keys, config.adminKey);
   const sandboxScan = sandbox ? sandboxActions(sessions, sandbox.simulator) : undefined;
   const api: Router[] = [
-    adminRouter({ authenticate: authenticateCaller, keys }),
+    adminRouter({ authenticate: authenticateCaller, keys, inbound: messaging.pipeline }),
     sessionsRouter({ authenticate: authenticateCaller, manager: sessions, streams, links }),
     pairingRouter({ manager: sessions, streams, links, sandbox: sandboxScan }),
     ...(sandbox ? [sandboxRouter({ authenticate: authenticateCaller, manager: sessions, simulator: sandbox.simulator })] : []),

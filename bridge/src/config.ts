@@ -101,6 +101,7 @@ const schema = z.object({
         return z.NEVER;
       }
     }),
+  BRIDGE_SPOOL_DIR: z.string().min(1).optional(),
   WA_SANDBOX: booleanFlag,
   WA_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(3099),
   WA_SANDBOX_ALLOW_IN_PRODUCTION: booleanFlag,
@@ -136,6 +137,8 @@ export interface Config {
   waHistorySync: 'off' | 'recent' | 'full';
   /** How long a message that could not be decrypted waits for WhatsApp's retry before `message.undecryptable`. */
   decryptionTimeoutMs: number;
+  /** Where inbound writes go that neither MongoDB nor Redis takes (replayed at the next start). */
+  spoolDir: string;
   waSandbox: boolean;
   /** Port of the sandbox simulator (WhatsApp socket and control API); 0 picks a free one. */
   waSandboxPort: number;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     waVersion: c.WA_VERSION,
     waHistorySync: c.WA_HISTORY_SYNC,
     decryptionTimeoutMs: c.WA_DECRYPTION_TIMEOUT,
+    spoolDir: c.BRIDGE_SPOOL_DIR ?? join(homedir(), '.cache', 'whatsapp-bridge', 'spool'),
     waSandbox: c.WA_SANDBOX,
     waSandboxPort: c.WA_SANDBOX_PORT,
     waSandboxStateFile: c.WA_SANDBOX_STATE_FILE ?? join(homedir(), '.cache', 'whatsapp-bridge', 'sandbox-state.json'),

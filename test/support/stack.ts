@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { Redis } from 'ioredis';
@@ -36,6 +38,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     BRIDGE_ADMIN_KEY: ADMIN_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    BRIDGE_SPOOL_DIR: join(tmpdir(), 'wab-test-spool'),
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import type { ContactStore, ContactUpdate } from '../contacts/contactStore.ts';
 import type { MessageStore, StatusChange, WriteResult } from './messageStore.ts';
 import type { MessageChange } from './messageChange.ts';
 import { jobIdOf, reviveJob, type InboundJob } from './inboundJob.ts';
+import type { InboundSpool } from './inboundSpool.ts';
 
 export interface InboundPipelineOptions {
   /** A direct write slower than this goes to the retry queue instead (default 3 s). */
@@ -21,6 +22,34 @@ export interface InboundPipelineOptions {
   decryptionTimeoutMs?: number;
 }
 
+/** An inbound write that gave up after all its attempts: kept in the queue's failed set, listed and replayable. */
+export interface DeadLetter {
+  id: string;
+  kind: InboundJob['kind'];
+  organizationId: string | null;
+  session: string | null;
+  messageId: string | null;
+  attempts: number;
+  reason: string;
+  failedAt: string | null;
+}
+
+function describeDeadLetter(job: Job<InboundJob>): DeadLetter {
+  const data = job.data;
+  const doc = data.kind === 'message' || data.kind === 'history' ? data.doc : undefined;
+  const change = data.kind === 'status' || data.kind === 'change' ? data.change : undefined;
+  return {
+    id: String(job.id),
+    kind: data.kind,
+    organizationId: doc?.organizationId ?? change?.organizationId ?? (data.kind === 'contacts' ? data.organizationId : null),
+    session: doc?.session ?? change?.session ?? (data.kind === 'contacts' ? data.session : null),
+    messageId: doc?.messageId ?? change?.messageId ?? null,
+    attempts: job.attemptsMade,
+    reason: job.failedReason ?? '',
+    failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+  };
+}
+
 export interface InboundPipelineDeps {
   store: MessageStore;
   contacts: ContactStore;
@@ -29,12 +58,19 @@ export interface InboundPipelineDeps {
   queueConnection: Redis;
   workerConnection: Redis;
   keyPrefix: string;
+  /** Called once per write that gave up (for the metrics). */
+  gaveUp?: (kind: InboundJob['kind']) => void;
+  /** Where writes go that neither MongoDB nor Redis takes (beyond the in-memory bound, and at close). */
+  spool?: InboundSpool;
+  spooled?: (count: number) => void;
 }
 
 const QUEUE_NAME = 'inbound-writes';
 /** After a failed direct write, skip straight to the queue for this long (no pile-up of slow writes). */
 const SUSPECT_MS = 1_000;
 const STRANDED_LIMIT = 100_000;
+/** How long close() waits for writes in flight before it spools what is left. */
+const CLOSE_GRACE_MS = 1_000;
 /** Messages written together at most (one insert for the messages, one for their events). */
 const MAX_BATCH = 500;
 
@@ -126,11 +162,43 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       log.error({ err, count: jobs.length }, 'MongoDB and the retry queue are both unavailable; holding writes in memory');
       stranded.push(...jobs);
       if (stranded.length > STRANDED_LIMIT) {
-        const dropped = stranded.splice(0, stranded.length - STRANDED_LIMIT);
-        log.error({ dropped: dropped.length }, 'in-memory write buffer full; oldest writes dropped');
+        // Never dropped: beyond the bound they go to the local spool file (on disk when this returns).
+        const spilled = stranded.splice(0, stranded.length - STRANDED_LIMIT);
+        spill(spilled, 'in-memory write buffer full');
       }
       strandedTimer ??= setInterval(() => void drainStranded(), 1_000);
       strandedTimer.unref();
+    }
+  }
+
+  /** Writes jobs to the spool file; without one (tests), they stay in memory and say so. */
+  function spill(jobs: InboundJob[], why: string): void {
+    if (!deps.spool) {
+      stranded.unshift(...jobs);
+      log.error({ count: jobs.length }, `${why}; no spool configured, kept in memory`);
+      return;
+    }
+    try {
+      deps.spool.append(jobs);
+      deps.spooled?.(jobs.length);
+      log.error({ count: jobs.length, dir: deps.spool.dir }, `${why}; writes spooled to disk`);
+    } catch (err) {
+      stranded.unshift(...jobs);
+      log.error({ err, count: jobs.length }, `${why}; the spool file could not be written either, kept in memory`);
+    }
+  }
+
+  /** Puts spooled writes (this host's, from earlier runs or an overflow) on the queue; retried while Redis is away. */
+  let spoolTimer: NodeJS.Timeout | undefined;
+  async function drainSpool(): Promise<void> {
+    if (!deps.spool) return;
+    try {
+      await deps.spool.drain((jobs) => withDeadline(queue.addBulk(jobs.map((data) => ({ name: data.kind, data, opts: jobOptions(data) }))), 5_000, 'Redis (spool drain)').then(() => undefined));
+      spoolTimer = undefined;
+    } catch (err) {
+      log.warn({ err }, 'could not queue the spooled writes yet; trying again');
+      spoolTimer = setTimeout(() => void drainSpool(), 5_000);
+      spoolTimer.unref();
     }
   }
 
@@ -146,8 +214,21 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     }
   }
 
+  /** Writes on their way to MongoDB or Redis: at close, whatever is still on its way is spooled too. */
+  const unsettled = new Map<symbol, () => InboundJob[]>();
+
   /** Direct write, else the queue. Never throws. */
   async function submit(direct: () => Promise<void>, jobs: () => InboundJob[]): Promise<void> {
+    const token = Symbol('write');
+    unsettled.set(token, jobs);
+    try {
+      await submitNow(direct, jobs);
+    } finally {
+      unsettled.delete(token);
+    }
+  }
+
+  async function submitNow(direct: () => Promise<void>, jobs: () => InboundJob[]): Promise<void> {
     if (Date.now() >= suspectUntil) {
       try {
         await withDeadline(direct(), writeTimeoutMs, 'MongoDB (inbound write)');
@@ -250,6 +331,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     /** Starts the worker that drains the retry queue. */
     start(): void {
       if (worker) return;
+      void drainSpool();
       let outageDelay = 200;
       const processor = async (job: Job<InboundJob>): Promise<void> => {
         try {
@@ -280,10 +362,30 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       worker.on('failed', (job, err) => {
         if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
         // A receipt for a message this bridge never saw (sent before pairing, say) is expected to expire.
+        deps.gaveUp?.(job.data.kind);
         if (job.data.kind === 'change') log.warn({ jobId: job.id, change: job.data.change.kind, messageId: job.data.change.messageId }, 'a change to a message never stored gave up (kept in the failed jobs)');
         else if (err instanceof MessageNotStoredYet || job.data.kind === 'status') log.info({ jobId: job.id }, 'status update for an unknown message dropped');
         else log.error({ err, jobId: job.id, kind: job.data.kind }, 'queued write gave up');
       });
+    },
+
+    /** Writes that gave up (newest first): what `GET /v1/admin/dead-letters` lists. */
+    async deadLetters(limit = 100): Promise<{ total: number; data: DeadLetter[] }> {
+      const [total, jobs] = await Promise.all([queue.getFailedCount(), queue.getFailed(0, Math.max(0, limit - 1))]);
+      return { total, data: jobs.filter(Boolean).map(describeDeadLetter) };
+    },
+
+    /** Puts dead letters back on the queue (all of them, or those named); returns how many. */
+    async replayDeadLetters(ids?: string[]): Promise<number> {
+      const jobs = ids ? await Promise.all(ids.map((id) => queue.getJob(id))) : await queue.getFailed(0, -1);
+      let replayed = 0;
+      for (const job of jobs) {
+        if (!job || !(await job.isFailed())) continue;
+        await job.retry('failed', { resetAttemptsMade: true });
+        replayed++;
+      }
+      if (replayed) log.info({ replayed }, 'dead letters put back on the inbound queue');
+      return replayed;
     },
 
     /** Jobs waiting or delayed in the retry queue (for tests and metrics). */
@@ -293,9 +395,15 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     },
 
     async close(): Promise<void> {
-      await Promise.allSettled([...inFlight]);
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+      // Still on their way (MongoDB and Redis slow or away): to disk as well. Should they still
+      // land, the spooled copy only repeats an idempotent write at the next start.
+      const leftovers = [...[...unsettled.values()].flatMap((jobs) => jobs()), ...waiting.flatMap((w) => w.docs.map((doc) => ({ kind: 'message' as const, doc })))];
+      if (leftovers.length && deps.spool) spill(leftovers, 'closing before MongoDB or Redis took these writes');
       if (strandedTimer) clearInterval(strandedTimer);
-      if (stranded.length) log.error({ count: stranded.length }, 'closing with writes held in memory (MongoDB and Redis were down)');
+      if (spoolTimer) clearTimeout(spoolTimer);
+      if (stranded.length) spill(stranded.splice(0), 'closing with writes MongoDB and Redis did not take');
+      if (stranded.length) log.error({ count: stranded.length }, 'closing with writes held in memory (MongoDB and Redis were down, and no spool)');
       closing.abort();
       await worker?.close().catch(() => undefined);
       await queue.close().catch(() => undefined);

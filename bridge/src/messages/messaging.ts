@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AppState } from '../appState.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
 import type { SessionGateway, SocketEventSink } from '../sessions/sessionGateway.ts';
@@ -14,6 +15,7 @@ import { messageQuery } from './messageQuery.ts';
 import { idempotencyKeys } from './idempotency.ts';
 import { lidDirectory } from '../identity/lidDirectory.ts';
 import { inboundMetrics } from './inboundMetrics.ts';
+import { inboundSpool } from './inboundSpool.ts';
 import { groupMetadataCache } from '../groups/groupMetadataCache.ts';
 import type { InboundOptions } from './normalizeMessage.ts';
 import type { SocketSettings } from '../sessions/sessionSocket.ts';
@@ -39,10 +41,14 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   const lids = lidDirectory(state.models, state.log);
   const queueConnection = createRedis(state.config.redisUrl, 'queue');
   const workerConnection = createRedis(state.config.redisUrl, 'queue');
+  // The metrics read the pipeline's dead letters when scraped; the pipeline counts its give-ups in them.
+  let pipelineRef: { deadLetters(limit?: number): Promise<{ total: number }> } | undefined;
+  const metrics = inboundMetrics(state.metrics.registry, async () => (await pipelineRef?.deadLetters(1))?.total ?? 0);
   const pipeline = inboundPipeline(
-    { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix },
+    { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix, gaveUp: metrics.gaveUp, spooled: metrics.spooled, spool: inboundSpool(join(state.config.spoolDir, state.keyPrefix), state.config.instanceId, state.log) },
     { decryptionTimeoutMs: state.config.decryptionTimeoutMs, ...options.inbound },
   );
+  pipelineRef = pipeline;
   const idempotency = idempotencyKeys(state.models);
   const sender = messageSender({
     models: state.models,
@@ -62,7 +68,7 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     const doc = await state.models.Session.findById(sessionId, { receive: 1 }).maxTimeMS(5_000).lean<{ receive?: InboundOptions }>();
     return { statusBroadcasts: doc?.receive?.statusBroadcasts === true, newsletters: doc?.receive?.newsletters === true };
   };
-  const sink: SocketEventSink = messageSink(pipeline, lids, state.log, inboundMetrics(state.metrics.registry), {
+  const sink: SocketEventSink = messageSink(pipeline, lids, state.log, metrics, {
     storeHistory: state.config.waHistorySync !== 'off',
     groups,
     receiveOf,
