@@ -42,13 +42,11 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   const queueConnection = createRedis(state.config.redisUrl, 'queue');
   const workerConnection = createRedis(state.config.redisUrl, 'queue');
   // The metrics read the pipeline's dead letters when scraped; the pipeline counts its give-ups in them.
-  let pipelineRef: { deadLetters(limit?: number): Promise<{ total: number }> } | undefined;
-  const metrics = inboundMetrics(state.metrics.registry, async () => (await pipelineRef?.deadLetters(1))?.total ?? 0);
+  const metrics = inboundMetrics(state.metrics.registry, async () => (await pipeline.deadLetters(1)).total);
   const pipeline = inboundPipeline(
     { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix, gaveUp: metrics.gaveUp, spooled: metrics.spooled, spool: inboundSpool(join(state.config.spoolDir, state.keyPrefix), state.config.instanceId, state.log) },
     { decryptionTimeoutMs: state.config.decryptionTimeoutMs, ...options.inbound },
   );
-  pipelineRef = pipeline;
   const idempotency = idempotencyKeys(state.models);
   const sender = messageSender({
     models: state.models,
