@@ -3,6 +3,7 @@ import type { Logger } from '../infra/logger.ts';
 import type { SocketFactory, SocketOptions, WhatsAppSocket } from '../whatsapp/socket.ts';
 import type { SessionContext, SocketEventSink } from './sessionGateway.ts';
 import type { SessionAuthState } from './authStateStore.ts';
+import { isOutage } from '../infra/outage.ts';
 
 /** Socket options that depend on the session (getMessage reads its store) or on start-up (the version). */
 export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions, 'version' | 'getMessage' | 'cachedGroupMetadata' | 'syncFullHistory'>>;
@@ -16,6 +17,14 @@ const DRAIN_MS = 10_000;
  */
 const QUIET_MS = 250;
 const LATE_MS = 5_000;
+/**
+ * How long a Signal key read or write of a live socket waits for a database that is down.
+ * Baileys handles a socket's messages one after another and acknowledges each only once its keys
+ * are read and written: waiting here holds the acknowledgement back, so WhatsApp keeps the
+ * messages (and redelivers them to the next socket) instead of Baileys turning them into
+ * undecryptable placeholders whose content would depend on the sender answering a retry.
+ */
+const OUTAGE_WAIT_MS = 10 * 60_000;
 const SINK_EVENTS = ['messages.upsert', 'messages.update', 'message-receipt.update', 'messaging-history.set', 'contacts.upsert', 'contacts.update'] as const;
 
 export interface SocketHandlers {
@@ -51,13 +60,18 @@ export class SessionSocket {
     // to the next socket, which can decrypt it only if the state is the one it was acknowledged on.
     const keys = auth.state.keys;
     const guardedKeys: typeof keys = {
-      get: (type, ids) => keys.get(type, ids),
+      get: (type, ids) => this.outlastingOutages(async () => keys.get(type, ids)),
       set: async (data) => {
-        if (this.ended) {
+        const discarded = () => {
           this.log.debug({ session: ctx.sessionName, types: Object.keys(data) }, 'key write of an ended socket discarded');
-          return;
-        }
-        await keys.set(data);
+        };
+        if (this.ended) return discarded();
+        const written = await this.outlastingOutages(async () => {
+          if (this.ended) return false;
+          await keys.set(data);
+          return true;
+        });
+        if (!written) discarded();
       },
       ...(keys.clear ? { clear: () => keys.clear!() } : {}),
     };
@@ -89,6 +103,22 @@ export class SessionSocket {
     } catch (err) {
       this.close();
       throw err;
+    }
+  }
+
+  /** Retries `step` while the database is unreachable (the socket still live), up to OUTAGE_WAIT_MS. */
+  private async outlastingOutages<T>(step: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let warned = false;
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!isOutage(error) || this.ended || Date.now() - started + delay > OUTAGE_WAIT_MS) throw error;
+        if (!warned) this.log.warn({ err: error }, 'Signal keys unreachable; holding the socket\'s messages until the database answers');
+        warned = true;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
