@@ -67,6 +67,30 @@ describe('faults mid-stream, through the real Baileys', () => {
     }
   });
 
+  it('the WhatsApp connection dropping every 150 texts, each time with a backlog Baileys had not acknowledged', { timeout: 600_000 }, async () => {
+    const stage = await faultStage('fault-drop');
+    try {
+      // As WhatsApp's server does: what the device did not acknowledge is redelivered (the same
+      // ciphertext) at its next login, and what is sent while it is away waits for it.
+      stage.simulator.queueWhileOffline = true;
+      // Each drop comes while Baileys has a backlog of received, unacknowledged texts (the case
+      // where a closed socket could spend their Signal keys): at least 30 pending, then every 150.
+      const drops: number[] = [];
+      const ids = await stream(stage, 1_000, (i) => {
+        const pending = stage.simulator.pendingFor(stage.device).length;
+        if ((pending >= 30 && (drops.length === 0 || i - drops.at(-1)! > 150)) || (i > 0 && i % 300 === 0 && drops.every((d) => i - d > 150))) {
+          drops.push(i);
+          console.log(`[faults] drop at text ${i} with ${pending} unacknowledged`);
+          stage.simulator.dropConnections();
+        }
+      });
+      expectNothingLostOrDoubled(await tally(stage, 'connection dropped with a backlog', ids));
+      expect(stage.simulator.nacksFrom(stage.device)).toEqual([]);
+    } finally {
+      await stage.close();
+    }
+  });
+
   it('the webhook receiver down for a minute in the middle of 1,000 texts', { timeout: 600_000 }, async () => {
     const stage = await faultStage('fault-receiver');
     try {

@@ -6,6 +6,8 @@ import { contactAction, performContactAction, UnknownTarget } from './contactAct
 import { deviceJid, type LinkedDevice } from './linkedDevice.ts';
 import { isSimulatedGroupJid, SimulatedGroup, type GroupMember } from './simulatedGroup.ts';
 import { postStatus } from './statusBroadcast.ts';
+import { OfflineQueueFullError } from './offlineQueue.ts';
+import { BurstInterruptedError } from './whatsAppSimulator.ts';
 
 class ControlError extends Error {
   readonly status: number;
@@ -65,6 +67,23 @@ function describeGroup(group: SimulatedGroup) {
   };
 }
 // --- End of groups and status ---
+
+// --- Offline queue (POST /control/burst, GET /control/devices/:jid/pending) ---
+const burstBody = z.object({
+  from: phoneNumber,
+  to: z.string().min(3),
+  count: z.number().int().min(1).max(5_000),
+  /** The texts are `<text> 1` … `<text> <count>`. */
+  text: z.string().min(1).max(1_024).optional(),
+});
+
+/** Why a delivery was refused: the device's queue is full (507), or it is offline and nothing queues (409). */
+function deliveryRefused(error: unknown): ControlError {
+  const cause = error instanceof BurstInterruptedError ? error.cause : error;
+  if (cause instanceof OfflineQueueFullError) return new ControlError(507, 'offline_queue_full', (error as Error).message);
+  return new ControlError(409, 'device_offline', (error as Error).message);
+}
+// --- End of offline queue ---
 
 const MAX_BODY = 256 * 1024;
 
@@ -171,7 +190,7 @@ export function controlApi(defaultPhoneNumber = '15550000000') {
         return { id, kind: body.kind, from: contact.senderJid, to: deviceJid(device) };
       } catch (error) {
         if (error instanceof UnknownTarget) throw new ControlError(404, 'message_not_found', error.message);
-        throw new ControlError(409, 'device_offline', (error as Error).message);
+        throw deliveryRefused(error);
       }
     }
     if (method === 'POST' && path === '/control/messages/redeliver') {
@@ -280,6 +299,23 @@ export function controlApi(defaultPhoneNumber = '15550000000') {
       return { id, from: contact.jid, to: deviceJid(device) };
     }
     // --- End of groups and status ---
+    // --- Offline queue: a burst of texts from a contact; how many stanzas a device has not acknowledged. ---
+    if (method === 'POST' && path === '/control/burst') {
+      const body = parse(burstBody, await readJson(req));
+      const contact = contactFor(body.from);
+      const device = deviceFor(body.to);
+      const ids = await sim.burst(contact, device, body.count, body.text).catch((error: unknown) => {
+        throw deliveryRefused(error);
+      });
+      res.statusCode = 201;
+      return { ids };
+    }
+    if (method === 'GET' && (match = /^\/control\/devices\/([^/]+)\/pending$/.exec(path))) {
+      const device = sim.device(decodeURIComponent(match[1]));
+      if (!device) throw new ControlError(404, 'device_not_found', `no linked device ${match[1]}`);
+      return { pending: sim.pendingFor(device).length };
+    }
+    // --- End of offline queue ---
     throw new ControlError(404, 'not_found', `no control route ${method} ${path}`);
   }
 

@@ -21,8 +21,9 @@ export async function deliverSenderKeyMessage(
   envelope: { chat: string; attrs: Record<string, string>; id: string; message: proto.IMessage },
 ): Promise<SenderKeyEncTypes> {
   const { chat, id } = envelope;
-  // Checked first: encrypting for a device that then does not get it would advance the ratchets for nothing.
-  if (!simulator.connectionOf(to)) throw new Error(`${deviceJid(to)} is not connected`);
+  // Checked first: encrypting for a device that then does not get it would advance the ratchets for
+  // nothing. Unless the server keeps it for the device's next login (queueWhileOffline).
+  if (!simulator.connectionOf(to) && !simulator.queueWhileOffline) throw new Error(`${deviceJid(to)} is not connected`);
   const self: SenderAddress = { user: from.phoneNumber, device: 0 };
   const content: BinaryNode[] = [];
   const encTypes: SenderKeyEncTypes = [];

@@ -48,6 +48,12 @@ export class StanzaRouter {
       case 'receipt':
         await connection.send({ tag: 'ack', attrs: { class: 'receipt', id: node.attrs.id, from: node.attrs.to ?? 's.whatsapp.net', ...(node.attrs.type ? { type: node.attrs.type } : {}) } });
         if (device) this.#simulator.recordReceipt(device, node);
+        // A receipt is the device's acknowledgement of the message (offline queue).
+        if (device) this.#simulator.answeredByDevice(device, node);
+        return;
+      case 'ack':
+        // Baileys' `<ack class="message" id [error]>` for a message it sends no receipt for (offline queue).
+        if (device) this.#simulator.answeredByDevice(device, node);
         return;
       default:
         return;

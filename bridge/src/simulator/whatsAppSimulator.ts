@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
+import { decodeBinaryNode, getBinaryNodeChild, getBinaryNodeChildren, jidDecode, type BinaryNode } from '@whiskeysockets/baileys';
 import { DeviceConnection } from './deviceConnection.ts';
 import type { ClientFinish } from './noiseResponder.ts';
 import { generateKeyPair, type KeyPair } from './curveKeys.ts';
@@ -17,6 +17,7 @@ import { historyCounts, historySyncNotification, type HistorySyncContent } from 
 import { contactHistory, type ContactChat } from './contactHistory.ts';
 import { enterPairingCode, parseCompanionHello } from './pairingCodeFlow.ts';
 import type { SimulatorState } from './simulatorState.ts';
+import { OfflineQueue, type DeviceNack, type PendingStanza } from './offlineQueue.ts';
 
 /** What the server knows about an account's primary device: its identity and Signal keys. */
 export type SimulatedAccount = Pick<SimulatedPhone, 'jid' | 'lidJid' | 'signal'>;
@@ -37,6 +38,26 @@ export interface SimulatorOptions {
   restore?: SimulatorState;
   /** Called (debounced) whenever the state changed, e.g. to save it. */
   onStateChange?: (state: SimulatorState) => void;
+  /**
+   * Queue a contact's message to a device that is offline and deliver it at the device's next
+   * login, as WhatsApp does (default false: sending to an offline device throws).
+   */
+  queueWhileOffline?: boolean;
+  /** How many unacknowledged message stanzas the server keeps per device (default 10,000). */
+  offlineQueueLimit?: number;
+}
+
+/** Every stanza the simulator sends a logged-in device, for tests that watch the wire. */
+export type OutgoingListener = (device: string, node: BinaryNode) => void;
+
+/** A burst stopped part-way (the device went offline and nothing queues for it): the ids sent so far. */
+export class BurstInterruptedError extends Error {
+  readonly ids: string[];
+
+  constructor(ids: string[], cause: unknown) {
+    super(`burst interrupted after ${ids.length} messages: ${(cause as Error).message}`, { cause });
+    this.ids = ids;
+  }
 }
 
 /**
@@ -56,7 +77,15 @@ export class WhatsAppSimulator {
   readonly #receipts: DeviceReceipt[] = [];
   readonly #router: StanzaRouter;
   /** The phones' own messages to their linked devices, in order per device. */
-  readonly #peer = new PeerChannel((device, node) => this.deliverTo(device, node));
+  readonly #peer = new PeerChannel((device, node) => this.deliverTo(device, node, { queueWhileOffline: false }));
+  // --- Offline queue (offlineQueue.ts): what each device has not acknowledged, redelivered at login. ---
+  readonly #offlineQueue: OfflineQueue;
+  /** Per device jid: its login's redelivery in progress; live stanzas wait behind it. */
+  readonly #redelivering = new Map<string, Promise<void>>();
+  readonly #outgoing = new Set<OutgoingListener>();
+  /** See SimulatorOptions.queueWhileOffline. */
+  queueWhileOffline: boolean;
+  // --- End of offline queue ---
   #port = 0;
   #host: string;
   #onStateChange: ((state: SimulatorState) => void) | undefined;
@@ -72,6 +101,8 @@ export class WhatsAppSimulator {
     this.#wss.on('connection', (ws) => this.#accept(new DeviceConnection(ws, this.#serverStatic)));
     this.#router = new StanzaRouter(this);
     this.#onStateChange = options.onStateChange;
+    this.#offlineQueue = new OfflineQueue(options.offlineQueueLimit);
+    this.queueWhileOffline = options.queueWhileOffline ?? false;
     if (options.restore) this.#restore(options.restore);
   }
 
@@ -279,6 +310,7 @@ export class WhatsAppSimulator {
     const online = this.connectionOf(device);
     if (online) await this.#peer.settled(device, new Promise<void>((resolve) => online.once('close', () => resolve())), UNLINK_WAIT_MS);
     this.#devices.delete(deviceJid(device));
+    this.#offlineQueue.clear(deviceJid(device));
     this.changed();
     const connection = this.connectionOf(device);
     if (connection) {
@@ -358,11 +390,26 @@ export class WhatsAppSimulator {
     const previous = this.#online.get(jid);
     connection.deviceJid = jid;
     this.#online.set(jid, connection);
+    // Until the offline stanzas are out, whatever else is sent to the device waits behind them.
+    let redelivered: () => void = () => undefined;
+    const redelivery = new Promise<void>((resolve) => {
+      redelivered = resolve;
+    });
+    this.#redelivering.set(jid, redelivery);
+    try {
+      await this.#logIn(connection, device, previous);
+    } finally {
+      if (this.#redelivering.get(jid) === redelivery) this.#redelivering.delete(jid);
+      redelivered();
+    }
+  }
+
+  async #logIn(connection: DeviceConnection, device: LinkedDevice, previous: DeviceConnection | undefined): Promise<void> {
     if (previous && previous !== connection) {
       await previous.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
       previous.close();
     }
-    await connection.send({
+    await this.#sendTo(deviceJid(device), connection, {
       tag: 'success',
       attrs: {
         t: String(Math.floor(Date.now() / 1000)),
@@ -373,8 +420,9 @@ export class WhatsAppSimulator {
         location: 'sim',
       },
     });
-    // Nothing is queued while offline in the simulator; this ends Baileys' initial event buffer.
-    await connection.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: '0' } }] });
+    // What the device did not acknowledge, then how many that was: this ends Baileys' initial event buffer.
+    const count = await this.#redeliver(connection, device);
+    if (connection.open) await this.#sendTo(deviceJid(device), connection, { tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(count) } }] });
   }
 
   /**
@@ -415,13 +463,125 @@ export class WhatsAppSimulator {
 
   // --- End of history sync. ---
 
-  /** Sends a stanza to every online device of the account `user` (phone number or LID). */
-  async deliverTo(device: LinkedDevice, node: BinaryNode): Promise<boolean> {
+  /**
+   * Sends a stanza to `device`; false when it is offline. A `message` stanza is kept until the
+   * device acknowledges it and sent again at its next login if it does not (offlineQueue.ts);
+   * with `queueWhileOffline` (default: the simulator's) one for an offline device is kept for
+   * then instead of refused. Throws OfflineQueueFullError when the device's queue is full.
+   */
+  async deliverTo(device: LinkedDevice, node: BinaryNode, options: { queueWhileOffline?: boolean } = {}): Promise<boolean> {
+    const jid = deviceJid(device);
+    const isMessage = node.tag === 'message';
+    if (!this.connectionOf(device) && !(isMessage && (options.queueWhileOffline ?? this.queueWhileOffline))) return false;
+    const entry = isMessage ? this.#offlineQueue.add(jid, node) : undefined;
+    for (let redelivery = this.#redelivering.get(jid); redelivery; redelivery = this.#redelivering.get(jid)) await redelivery;
     const connection = this.connectionOf(device);
-    if (!connection) return false;
-    await connection.send(node);
+    if (!connection) return entry !== undefined;
+    if (entry) {
+      // Answered already, or sent by the login's redelivery while this waited behind it.
+      if (!this.#offlineQueue.includes(jid, entry) || entry.deliveredOn === connection) return true;
+      entry.deliveries += 1;
+      entry.deliveredOn = connection;
+    }
+    await this.#sendTo(jid, connection, node);
     return true;
   }
+
+  // --- Offline queue: redelivery at login, acknowledgements, bursts. ---
+
+  /** What `device` has not acknowledged yet, oldest first (the stored stanza bytes). */
+  pendingFor(device: LinkedDevice): PendingStanza[] {
+    return this.#offlineQueue.pending(deviceJid(device));
+  }
+
+  /** Messages `device` refused (`<ack class="message" error=…>`), oldest first. */
+  nacksFrom(device: LinkedDevice): DeviceNack[] {
+    return this.#offlineQueue.nacks(deviceJid(device));
+  }
+
+  /**
+   * Resolves once the phone's messages to `device` (the link-time ones, history syncs) are all on
+   * the wire and answered, or the device went offline, or after `timeoutMs`; whether nothing it
+   * was sent is left unacknowledged.
+   */
+  async settled(device: LinkedDevice, timeoutMs = 10_000): Promise<boolean> {
+    const online = this.connectionOf(device);
+    if (!online) return this.#offlineQueue.count(deviceJid(device)) === 0;
+    const gone = new Promise<void>((resolve) => online.once('close', () => resolve()));
+    const answered = await this.#peer.settled(device, gone, timeoutMs);
+    return answered && this.#offlineQueue.count(deviceJid(device)) === 0;
+  }
+
+  /** Watches every stanza sent to a logged-in device; returns the unsubscribe. */
+  onOutgoing(listener: OutgoingListener): () => void {
+    this.#outgoing.add(listener);
+    return () => this.#outgoing.delete(listener);
+  }
+
+  /**
+   * The device answered a message stanza. Baileys (messages-recv.js handleMessage) answers one it
+   * handled with a `<receipt>` (delivery, `inactive`, `peer_msg`, `sender`…), which is the
+   * acknowledgement WhatsApp goes by, and sends `<ack class="message">` only when it sends no
+   * receipt: plain (newsletters, messages it skips) or with `error` (a NACK). A `retry` receipt
+   * is no acknowledgement: Baileys NACKs that message (500) right after.
+   */
+  answeredByDevice(device: LinkedDevice, node: BinaryNode): void {
+    const jid = deviceJid(device);
+    if (node.tag === 'receipt') {
+      if (node.attrs.type === 'retry') return;
+      const ids = [node.attrs.id, ...getBinaryNodeChildren(getBinaryNodeChild(node, 'list'), 'item').map((i) => i.attrs.id)];
+      for (const id of ids) if (id) this.#offlineQueue.acknowledged(jid, id);
+      return;
+    }
+    if (node.tag !== 'ack' || node.attrs.class !== 'message' || !node.attrs.id) return;
+    // Every NACK drops the stanza, as WhatsApp's server does: the device has answered, and the
+    // same ciphertext would fail the same way again (its Signal key is used, or it cannot be read).
+    if (node.attrs.error) this.#offlineQueue.refused(jid, node.attrs.id, Number(node.attrs.error));
+    else this.#offlineQueue.acknowledged(jid, node.attrs.id);
+  }
+
+  /**
+   * `contact` sends `device` `count` texts (`<prefix> 1` … `<prefix> <count>`), each as soon as
+   * the device's connection has taken the previous one; resolves with their ids in order. When
+   * the device goes offline part-way and nothing queues for it, rejects with
+   * BurstInterruptedError (the ids sent so far).
+   */
+  async burst(contact: SimulatedContact, device: LinkedDevice, count: number, prefix = 'burst'): Promise<string[]> {
+    const ids: string[] = [];
+    for (let n = 1; n <= count; n += 1) {
+      try {
+        ids.push(await contact.sendText(device, `${prefix} ${n}`));
+      } catch (error) {
+        throw new BurstInterruptedError(ids, error);
+      }
+    }
+    return ids;
+  }
+
+  /** At login: every stanza `device` did not acknowledge, the same bytes, marked `offline`; how many. */
+  async #redeliver(connection: DeviceConnection, device: LinkedDevice): Promise<number> {
+    const jid = deviceJid(device);
+    let count = 0;
+    for (const entry of this.#offlineQueue.pending(jid)) {
+      if (!connection.open) break;
+      if (!this.#offlineQueue.includes(jid, entry)) continue;
+      const node = await decodeBinaryNode(Buffer.from(entry.bytes));
+      count += 1;
+      // Baileys only tests that it is there (`!!node.attrs.offline`): upsert type 'append', offline processor.
+      node.attrs.offline = String(count);
+      entry.deliveries += 1;
+      entry.deliveredOn = connection;
+      await this.#sendTo(jid, connection, node);
+    }
+    return count;
+  }
+
+  async #sendTo(jid: string, connection: DeviceConnection, node: BinaryNode): Promise<void> {
+    for (const listener of this.#outgoing) listener(jid, node);
+    await connection.send(node);
+  }
+
+  // --- End of offline queue ---
 
   /** The user part of a JID (`123:4@s.whatsapp.net` → `123`). */
   static userOf(jid: string): string {
