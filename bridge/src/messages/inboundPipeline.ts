@@ -73,6 +73,10 @@ const STRANDED_LIMIT = 100_000;
 const CLOSE_GRACE_MS = 1_000;
 /** Messages written together at most (one insert for the messages, one for their events). */
 const MAX_BATCH = 500;
+/** How often the worker looks for messages stored without their event (a write killed in between). */
+const ANNOUNCE_SWEEP_MS = 10_000;
+/** A write younger than this may still be on its way to its event. */
+const ANNOUNCE_GRACE_MS = 15_000;
 
 class MessageNotStoredYet extends Error {}
 class PipelineClosing extends Error {}
@@ -97,6 +101,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
   let suspectUntil = 0;
   let stranded: InboundJob[] = [];
   let strandedTimer: NodeJS.Timeout | undefined;
+  let announceTimer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<unknown>>();
   // Aborted at close: a queued write still waiting on MongoDB goes back to the queue at once for
   // another instance (or the next start), instead of holding its lock until it stalls.
@@ -265,6 +270,21 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     }
   }
 
+  /** Messages a killed process stored but did not announce: their events are recorded now. */
+  let sweeping = false;
+  async function sweepUnannounced(): Promise<void> {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const announced = await deps.store.announceStored(ANNOUNCE_GRACE_MS);
+      if (announced) log.warn({ count: announced }, 'messages were stored without their event (a write stopped in between); announced now');
+    } catch (err) {
+      log.debug({ err }, 'could not look for unannounced messages; trying again later');
+    } finally {
+      sweeping = false;
+    }
+  }
+
   function backoff(attemptsMade: number): number {
     const delay = Math.min(retryBaseMs * 2 ** Math.max(0, attemptsMade - 1), retryMaxMs);
     return Math.round(delay / 2 + Math.random() * (delay / 2));
@@ -332,6 +352,8 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
     start(): void {
       if (worker) return;
       void drainSpool();
+      announceTimer = setInterval(() => void sweepUnannounced(), ANNOUNCE_SWEEP_MS);
+      announceTimer.unref();
       let outageDelay = 200;
       const processor = async (job: Job<InboundJob>): Promise<void> => {
         try {
@@ -401,6 +423,7 @@ export function inboundPipeline(deps: InboundPipelineDeps, options: InboundPipel
       const leftovers = [...[...unsettled.values()].flatMap((jobs) => jobs()), ...waiting.flatMap((w) => w.docs.map((doc) => ({ kind: 'message' as const, doc })))];
       if (leftovers.length && deps.spool) spill(leftovers, 'closing before MongoDB or Redis took these writes');
       if (strandedTimer) clearInterval(strandedTimer);
+      if (announceTimer) clearInterval(announceTimer);
       if (spoolTimer) clearTimeout(spoolTimer);
       if (stranded.length) spill(stranded.splice(0), 'closing with writes MongoDB and Redis did not take');
       if (stranded.length) log.error({ count: stranded.length }, 'closing with writes held in memory (MongoDB and Redis were down, and no spool)');

@@ -189,10 +189,26 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
 
   /** Puts a retry's content into the placeholder stored for it; true when this write did. */
   async function fillPlaceholder(doc: MessageDoc): Promise<boolean> {
-    const $set: Record<string, unknown> = { decryption: null };
+    const $set: Record<string, unknown> = { decryption: null, unannounced: true };
     for (const field of CONTENT_FIELDS) $set[field] = doc[field] ?? null;
     const result = await collection.updateOne({ _id: doc._id, decryption: { $ne: null } }, { $set });
     return result.modifiedCount > 0;
+  }
+
+  /**
+   * Records `message.received` (inbound) or `message.sent` (outbound from the phone) for stored
+   * messages, then clears their unannounced mark. Recording twice is harmless (the event id comes
+   * from its dedupe key), so a crash between the two steps only repeats the event write.
+   */
+  async function announce(docs: MessageDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    await events.recordMany(
+      docs.map((doc) => {
+        const type = doc.fromMe ? 'message.sent' : 'message.received';
+        return eventOf({ ...doc, decryption: null }, type, `${type}:${doc._id}`);
+      }),
+    );
+    await collection.updateMany({ _id: { $in: docs.map((doc) => doc._id) }, unannounced: true }, { $unset: { unannounced: '' } });
   }
 
   return {
@@ -202,10 +218,12 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
      * (sent from the phone; the send route records its own). Placeholders are stored silently.
      * Throws when MongoDB cannot be reached; calling again is safe.
      */
-    async writeMessages(docs: MessageDoc[]): Promise<WriteResult> {
-      if (docs.length === 0) return { placeholders: [] };
+    async writeMessages(input: MessageDoc[]): Promise<WriteResult> {
+      if (input.length === 0) return { placeholders: [] };
+      // Marked until their event is recorded (announce clears it); placeholders are announced later.
+      const docs = input.map((doc): MessageDoc => (doc.decryption ? doc : { ...doc, unannounced: true }));
       const inserted = await insertAbsent(docs);
-      const announce = new Set<number>();
+      const toAnnounce = new Set<number>();
       const duplicates = docs.map((doc, index) => ({ doc, index })).filter(({ index }) => !inserted.has(index));
       if (duplicates.length > 0) {
         const stored = await collection
@@ -220,12 +238,12 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
             continue;
           }
           if (doc.decryption) continue; // a placeholder again: nothing new
-          if (existing?.decryption && (await fillPlaceholder(doc))) announce.add(index);
+          if (existing?.decryption && (await fillPlaceholder(doc))) toAnnounce.add(index);
           // Recorded even when the message already existed: a write that stored the message but
           // failed before its event is completed by the retry, and the event's id (derived from
           // its dedupe key) keeps it to one. Outbound messages already stored were sent through
           // the API, which records its own event.
-          else if (!doc.fromMe && !existing?.decryption) announce.add(index);
+          else if (!doc.fromMe && !existing?.decryption) toAnnounce.add(index);
         }
         if (collisions.length > 0) {
           // Another chat used this WhatsApp id already: two messages, never merged into one.
@@ -234,25 +252,34 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
           const created = await insertAbsent(moved);
           collisions.forEach(({ index }, i) => {
             docs[index] = moved[i];
-            if (!moved[i].decryption && (created.has(i) || !moved[i].fromMe)) announce.add(index);
+            if (!moved[i].decryption && (created.has(i) || !moved[i].fromMe)) toAnnounce.add(index);
           });
         }
       }
-      for (const index of inserted) if (!docs[index].decryption) announce.add(index);
+      for (const index of inserted) if (!docs[index].decryption) toAnnounce.add(index);
       // One write for the batch, in order, so a chat's events keep the order WhatsApp delivered its messages in.
-      const toRecord = docs.filter((_, index) => announce.has(index));
-      await events.recordMany(
-        toRecord.map((doc) => {
-          const type = doc.fromMe ? 'message.sent' : 'message.received';
-          return eventOf({ ...doc, decryption: null }, type, `${type}:${doc._id}`);
-        }),
-      );
+      await announce(docs.filter((_, index) => toAnnounce.has(index)));
       // The socket's echo of a message sent through the API carries its status so far (accepted
       // by WhatsApp; or further, when Baileys folded a receipt into the echo it had buffered).
       for (const [index, doc] of docs.entries()) {
         if (doc.fromMe && !inserted.has(index) && doc.statusRank > statusRank('pending')) await applyStatus(doc);
       }
       return { placeholders: docs.filter((doc, index) => inserted.has(index) && doc.decryption === 'pending') };
+    },
+
+    /**
+     * Records the events of messages stored more than `olderThanMs` ago whose write stopped before
+     * its event (the process was killed in between): run periodically by the inbound worker.
+     * Returns how many it announced.
+     */
+    async announceStored(olderThanMs = 15_000, limit = 500): Promise<number> {
+      const due = await collection
+        .find({ unannounced: true, createdAt: { $lt: new Date(Date.now() - olderThanMs) } }, { maxTimeMS: 10_000 })
+        .sort({ createdAt: 1 })
+        .limit(limit)
+        .toArray();
+      await announce(due as MessageDoc[]);
+      return due.length;
     },
 
     applyStatus,

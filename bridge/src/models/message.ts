@@ -109,6 +109,11 @@ export interface MessageDoc {
   wire?: string | null;
   /** The id this message had before the migration to ids without the chat (GET still finds it). */
   legacyId?: string;
+  /**
+   * Set when the message is stored and removed once its event is recorded: a write that stopped in
+   * between (a crash, kill -9) leaves the mark, and the inbound worker's sweep records the event.
+   */
+  unannounced?: true;
 }
 
 const messageSchema = new Schema<MessageDoc>(
@@ -145,6 +150,7 @@ const messageSchema = new Schema<MessageDoc>(
     poll: { type: Schema.Types.Mixed, default: null },
     wire: { type: String, default: null },
     legacyId: { type: String, default: undefined },
+    unannounced: { type: Boolean, default: undefined },
   },
   { versionKey: false, minimize: false },
 );
@@ -163,6 +169,8 @@ messageSchema.index({ organizationId: 1, type: 1, timestamp: -1, _id: -1 });
 messageSchema.index({ organizationId: 1, direction: 1, timestamp: -1, _id: -1 });
 // Only documents the id migration renamed have it: GET /v1/messages/<old id> keeps working.
 messageSchema.index({ legacyId: 1 }, { partialFilterExpression: { legacyId: { $exists: true } } });
+// Only messages stored but not yet announced are in it (for a moment, or after a crash): the sweep's.
+messageSchema.index({ unannounced: 1, createdAt: 1 }, { partialFilterExpression: { unannounced: true } });
 
 export function messageModel(connection: Connection): Model<MessageDoc> {
   return connection.model<MessageDoc>('Message', messageSchema, 'messages');
