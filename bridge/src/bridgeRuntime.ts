@@ -172,7 +172,10 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     async start() {
       if (roles.has('webhooks')) webhooks.start();
       if (roles.has('inbound')) messaging.start();
-      if (roles.has('sessions')) await sessions.startBackground();
+      if (roles.has('sessions')) {
+        await messaging.replayJournal();
+        await sessions.startBackground();
+      }
       log.info({ roles: [...roles] }, 'bridge roles');
     },
     close: () => state.close(),

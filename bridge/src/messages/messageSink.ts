@@ -7,9 +7,10 @@ import type { ContactUpdate } from '../contacts/contactStore.ts';
 import type { LidDirectory } from '../identity/lidDirectory.ts';
 import { isGroup, isLid, isNewsletter, isPhoneNumberJid, isStatusBroadcast, userJid } from '../identity/jids.ts';
 import type { InboundPipeline } from './inboundPipeline.ts';
+import type { InboundJournal, JournalEntry } from './inboundJournal.ts';
 import type { StatusChange } from './messageStore.ts';
 import type { MessageChange } from './messageChange.ts';
-import { classifyInbound, identityFromKey, type IgnoredReason, type InboundOptions, type MessageIdentity } from './normalizeMessage.ts';
+import { classifyInbound, identityFromKey, type IgnoredReason, type InboundOptions, type MessageIdentity, type SessionRef } from './normalizeMessage.ts';
 import { statusFromBaileys, statusFromReceipt } from './messageStatus.ts';
 import type { InboundMetrics } from './inboundMetrics.ts';
 import type { GroupMetadataCache } from '../groups/groupMetadataCache.ts';
@@ -25,10 +26,102 @@ export interface MessageSinkOptions {
   receiveOf?: (sessionId: string) => Promise<InboundOptions>;
   /** Store the messages of history sync (WA_HISTORY_SYNC); LID mappings and contacts are kept regardless. */
   storeHistory?: boolean;
+  /** Where upserts are kept from the moment Baileys emits them until they are stored or queued. */
+  journal?: InboundJournal;
 }
 
 /** How long a closing socket's sink waits for its writes to be handed to the pipeline. */
 const DRAIN_MS = 10_000;
+
+/** What reading an upsert needs of the socket (a journal replay has no socket: only who "me" was). */
+type ReaderSocket = Pick<WhatsAppSocket, 'user' | 'phoneNumberForLid' | 'groupMetadata'>;
+
+/**
+ * Reads a session's upserts into stored messages and changes: identity (phone number beside the
+ * LID), group subjects, opt-ins for status and channel posts. Anything it cannot read is counted.
+ */
+function inboundReader(deps: { lids: LidDirectory; log: Logger; metrics?: InboundMetrics; options: MessageSinkOptions }, ref: SessionRef & { sessionId: string }, socket: ReaderSocket) {
+  const { lids, log, metrics, options } = deps;
+  const org = ref.organizationId;
+  const sessionKey = `${org}/${ref.session}`;
+  /** The group's subject: cached, else asked of WhatsApp once (its failure leaves the name out). */
+  async function groupName(jid: string): Promise<string | null> {
+    const cache = options.groups;
+    if (!cache || !socket.groupMetadata) return null;
+    const cached = cache.get(sessionKey, jid);
+    if (cached) return cached.subject ?? null;
+    try {
+      const metadata = await Promise.race([
+        socket.groupMetadata(jid),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('group metadata timed out')), GROUP_LOOKUP_MS).unref()),
+      ]);
+      cache.set(sessionKey, metadata);
+      return metadata.subject ?? null;
+    } catch (err) {
+      log.debug({ err, jid }, 'no group metadata');
+      return null;
+    }
+  }
+
+  const me = () => ({ pn: userJid(socket.user?.id), lid: userJid(socket.user?.lid) });
+
+  /** Phone number for a LID from the key, our directory, or Baileys' own mapping store. */
+  async function phoneNumberFor(lid: string): Promise<string | null> {
+    const known = await lids.phoneNumberOf(org, lid).catch(() => null);
+    if (known) return known;
+    const fromBaileys = userJid(await socket.phoneNumberForLid?.(lid).catch(() => null));
+    if (isPhoneNumberJid(fromBaileys)) {
+      await lids.learn(org, [{ lid, pn: fromBaileys }]).catch(() => undefined);
+      return fromBaileys;
+    }
+    return null;
+  }
+
+  async function identityOf(message: WAMessage): Promise<MessageIdentity> {
+    const identity = identityFromKey(message.key, me());
+    const learned: Array<{ lid: string; pn: string }> = [];
+    if (identity.chatLid && isPhoneNumberJid(identity.chat)) learned.push({ lid: identity.chatLid, pn: identity.chat });
+    if (identity.fromLid && isPhoneNumberJid(identity.from)) learned.push({ lid: identity.fromLid, pn: identity.from });
+    if (learned.length) await lids.learn(org, learned);
+    if (isLid(identity.chat)) {
+      const pn = await phoneNumberFor(identity.chat);
+      if (pn) {
+        if (identity.from === identity.chat) identity.from = pn;
+        identity.chat = pn;
+      }
+    } else if (!identity.chatLid && isPhoneNumberJid(identity.chat)) {
+      identity.chatLid = lids.cachedLidOf(org, identity.chat);
+      if (identity.from === identity.chat && !message.key.fromMe) identity.fromLid = identity.chatLid;
+    }
+    if (isLid(identity.from) && isGroup(identity.chat)) identity.from = (await phoneNumberFor(identity.from)) ?? identity.from;
+    return identity;
+  }
+
+  async function readUpsert(messages: WAMessage[]) {
+    const now = new Date();
+    const docs: MessageDoc[] = [];
+    const changes: MessageChange[] = [];
+    const ignored: IgnoredReason[] = [];
+    for (const message of messages) {
+      try {
+        const remote = message.key?.remoteJid;
+        const optIns = (isStatusBroadcast(remote) || isNewsletter(remote)) && options.receiveOf ? await options.receiveOf(ref.sessionId).catch(() => ({})) : {};
+        const item = classifyInbound(ref, message, await identityOf(message), now, optIns);
+        if (item.kind === 'message' && isGroup(item.doc.chat)) item.doc.chatName = await groupName(item.doc.chat);
+        if (item.kind === 'message') docs.push(item.doc);
+        else if (item.kind === 'change') changes.push(item.change);
+        else ignored.push(item.reason);
+      } catch (err) {
+        log.warn({ err, session: ref.session, messageId: message.key?.id }, 'could not read an inbound message; skipped');
+        metrics?.unreadable();
+      }
+    }
+    for (const reason of ignored) metrics?.ignored(reason);
+    return { docs, changes };
+  }
+
+  return { readUpsert };
+}
 
 /**
  * Listens to a session's socket: messages (live and history), changes to them (edits, revokes,
@@ -36,103 +129,45 @@ const DRAIN_MS = 10_000;
  * pipeline. The returned detach removes every listener it added and resolves once everything
  * the socket emitted has been handed to the pipeline.
  */
-export function messageSink(pipeline: InboundPipeline, lids: LidDirectory, log: Logger, metrics?: InboundMetrics, options: MessageSinkOptions = {}): SocketEventSink {
-  return {
+export function messageSink(pipeline: InboundPipeline, lids: LidDirectory, log: Logger, metrics?: InboundMetrics, options: MessageSinkOptions = {}) {
+  const { journal } = options;
+  const reader = (ref: SessionRef & { sessionId: string }, socket: ReaderSocket) => inboundReader({ lids, log, metrics, options }, ref, socket);
+
+  /** Messages and changes of one upsert into the pipeline; resolves once they are stored or queued. */
+  async function handUpsert(readUpsert: ReturnType<typeof reader>['readUpsert'], messages: WAMessage[]): Promise<void> {
+    const { docs, changes } = await readUpsert(messages);
+    // Changes after the messages: an edit may arrive in the same batch as its original.
+    await pipeline.messages(docs);
+    await pipeline.changes(changes);
+  }
+
+  const sink: SocketEventSink & { replay(entries: JournalEntry[]): Promise<void> } = {
+    /** Upserts a killed process had journaled: read as its socket would have read them (without asking WhatsApp). */
+    async replay(entries: JournalEntry[]): Promise<void> {
+      for (const entry of entries) {
+        const ref = { organizationId: entry.organizationId, session: entry.session, sessionId: entry.sessionId };
+        await handUpsert(reader(ref, { user: entry.me ?? undefined }).readUpsert, entry.messages);
+      }
+    },
+
     attach(context: SessionContext, socket: WhatsAppSocket) {
-      const ref = { organizationId: context.organizationId, session: context.sessionName };
+      const ref = { organizationId: context.organizationId, session: context.sessionName, sessionId: context.sessionId };
       const org = ref.organizationId;
       const pending = new Set<Promise<unknown>>();
       const track = (work: Promise<unknown>) => {
         pending.add(work);
         void work.finally(() => pending.delete(work));
       };
-      const keyOf = (key: { id?: string | null; fromMe?: boolean | null }) => (key.id ? { ...ref, messageId: key.id, fromMe: key.fromMe === true } : null);
+      const keyOf = (key: { id?: string | null; fromMe?: boolean | null }) => (key.id ? { organizationId: org, session: ref.session, messageId: key.id, fromMe: key.fromMe === true } : null);
 
       const sessionKey = `${org}/${ref.session}`;
-      /** The group's subject: cached, else asked of WhatsApp once (its failure leaves the name out). */
-      async function groupName(jid: string): Promise<string | null> {
-        const cache = options.groups;
-        if (!cache || !socket.groupMetadata) return null;
-        const cached = cache.get(sessionKey, jid);
-        if (cached) return cached.subject ?? null;
-        try {
-          const metadata = await Promise.race([
-            socket.groupMetadata(jid),
-            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('group metadata timed out')), GROUP_LOOKUP_MS).unref()),
-          ]);
-          cache.set(sessionKey, metadata);
-          return metadata.subject ?? null;
-        } catch (err) {
-          log.debug({ err, jid }, 'no group metadata');
-          return null;
-        }
-      }
-
-      const me = () => ({ pn: userJid(socket.user?.id), lid: userJid(socket.user?.lid) });
-
-      /** Phone number for a LID from the key, our directory, or Baileys' own mapping store. */
-      async function phoneNumberFor(lid: string): Promise<string | null> {
-        const known = await lids.phoneNumberOf(org, lid).catch(() => null);
-        if (known) return known;
-        const fromBaileys = userJid(await socket.phoneNumberForLid?.(lid).catch(() => null));
-        if (isPhoneNumberJid(fromBaileys)) {
-          await lids.learn(org, [{ lid, pn: fromBaileys }]).catch(() => undefined);
-          return fromBaileys;
-        }
-        return null;
-      }
-
-      async function identityOf(message: WAMessage): Promise<MessageIdentity> {
-        const identity = identityFromKey(message.key, me());
-        const learned: Array<{ lid: string; pn: string }> = [];
-        if (identity.chatLid && isPhoneNumberJid(identity.chat)) learned.push({ lid: identity.chatLid, pn: identity.chat });
-        if (identity.fromLid && isPhoneNumberJid(identity.from)) learned.push({ lid: identity.fromLid, pn: identity.from });
-        if (learned.length) await lids.learn(org, learned);
-        if (isLid(identity.chat)) {
-          const pn = await phoneNumberFor(identity.chat);
-          if (pn) {
-            if (identity.from === identity.chat) identity.from = pn;
-            identity.chat = pn;
-          }
-        } else if (!identity.chatLid && isPhoneNumberJid(identity.chat)) {
-          identity.chatLid = lids.cachedLidOf(org, identity.chat);
-          if (identity.from === identity.chat && !message.key.fromMe) identity.fromLid = identity.chatLid;
-        }
-        if (isLid(identity.from) && isGroup(identity.chat)) identity.from = (await phoneNumberFor(identity.from)) ?? identity.from;
-        return identity;
-      }
-
-      async function readUpsert(messages: WAMessage[]) {
-        const now = new Date();
-        const docs: MessageDoc[] = [];
-        const changes: MessageChange[] = [];
-        const ignored: IgnoredReason[] = [];
-        for (const message of messages) {
-          try {
-            const remote = message.key?.remoteJid;
-            const optIns = (isStatusBroadcast(remote) || isNewsletter(remote)) && options.receiveOf ? await options.receiveOf(context.sessionId).catch(() => ({})) : {};
-            const item = classifyInbound(ref, message, await identityOf(message), now, optIns);
-            if (item.kind === 'message' && isGroup(item.doc.chat)) item.doc.chatName = await groupName(item.doc.chat);
-            if (item.kind === 'message') docs.push(item.doc);
-            else if (item.kind === 'change') changes.push(item.change);
-            else ignored.push(item.reason);
-          } catch (err) {
-            log.warn({ err, session: ref.session, messageId: message.key?.id }, 'could not read an inbound message; skipped');
-            metrics?.unreadable();
-          }
-        }
-        for (const reason of ignored) metrics?.ignored(reason);
-        return { docs, changes };
-      }
+      const { readUpsert } = reader(ref, socket);
 
       const onUpsert: Listener<'messages.upsert'> = ({ messages }) => {
-        track(
-          readUpsert(messages).then(async ({ docs, changes }) => {
-            // Changes after the messages: an edit may arrive in the same batch as its original.
-            await pipeline.messages(docs);
-            await pipeline.changes(changes);
-          }),
-        );
+        // Journaled before anything asynchronous: Baileys has acknowledged these already.
+        const user = socket.user;
+        const release = journal?.record({ ...ref, me: user ? { id: user.id, lid: user.lid } : null, messages });
+        track(handUpsert(readUpsert, messages).then(release));
       };
 
       const onHistory: Listener<'messaging-history.set'> = (history) => {
@@ -223,4 +258,5 @@ export function messageSink(pipeline: InboundPipeline, lids: LidDirectory, log: 
       };
     },
   };
+  return sink;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AppState } from '../appState.ts';
 import type { EventRecorder } from '../events/eventTypes.ts';
-import type { SessionGateway, SocketEventSink } from '../sessions/sessionGateway.ts';
+import type { SessionGateway } from '../sessions/sessionGateway.ts';
 import { createRedis } from '../infra/redis.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import { contactStore } from '../contacts/contactStore.ts';
@@ -16,6 +16,7 @@ import { idempotencyKeys } from './idempotency.ts';
 import { lidDirectory } from '../identity/lidDirectory.ts';
 import { inboundMetrics } from './inboundMetrics.ts';
 import { inboundSpool } from './inboundSpool.ts';
+import { inboundJournal } from './inboundJournal.ts';
 import { groupMetadataCache } from '../groups/groupMetadataCache.ts';
 import type { InboundOptions } from './normalizeMessage.ts';
 import type { SocketSettings } from '../sessions/sessionSocket.ts';
@@ -66,10 +67,12 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     const doc = await state.models.Session.findById(sessionId, { receive: 1 }).maxTimeMS(5_000).lean<{ receive?: InboundOptions }>();
     return { statusBroadcasts: doc?.receive?.statusBroadcasts === true, newsletters: doc?.receive?.newsletters === true };
   };
-  const sink: SocketEventSink = messageSink(pipeline, lids, state.log, metrics, {
+  const journal = inboundJournal(join(state.config.spoolDir, state.keyPrefix, 'journal'), state.config.instanceId, state.log);
+  const sink = messageSink(pipeline, lids, state.log, metrics, {
     storeHistory: state.config.waHistorySync !== 'off',
     groups,
     receiveOf,
+    journal,
   });
   /** What the session sockets need from the store: retry receipts are answered from what was sent. */
   const socketSettings: SocketSettings = (ctx) => ({
@@ -87,6 +90,7 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     await withDeadline(pipeline.close(), PIPELINE_CLOSE_MS, 'inbound retry queue close').catch((err: unknown) => state.log.warn({ err }, 'closing the retry queue timed out; disconnecting'));
     queueConnection.disconnect();
     workerConnection.disconnect();
+    journal.close();
   });
 
   return {
@@ -101,6 +105,10 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
     /** Starts the retry worker (idempotency keys expire through their TTL index). */
     start(): void {
       pipeline.start();
+    },
+    /** Replays what a killed process on this host had received but not stored (before the sockets start). */
+    async replayJournal(): Promise<void> {
+      await journal.replayLeftovers((entries) => sink.replay(entries)).catch((err: unknown) => state.log.error({ err }, 'could not replay the inbound journal; left for the next start'));
     },
   };
 }

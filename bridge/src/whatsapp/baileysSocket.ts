@@ -37,6 +37,8 @@ export const baileysSocketFactory: SocketFactory = (options) => {
     ...(options.cachedGroupMetadata ? { cachedGroupMetadata: options.cachedGroupMetadata as never } : {}),
   });
 
+  releaseBufferedMessages(socket.ev);
+
   const wrapped: WhatsAppSocket = {
     // Baileys' emitter has the same on/off/removeAllListeners, typed over all its events.
     ev: socket.ev as unknown as SocketEventEmitter,
@@ -57,3 +59,20 @@ export const baileysSocketFactory: SocketFactory = (options) => {
   };
   return wrapped;
 };
+
+/**
+ * Baileys holds events back while it works through what WhatsApp queued for the device (at every
+ * login until the offline count is in; on a first link up to 20 s, waiting for history), and it
+ * has acknowledged those messages already (messages-recv.js: sendReceipt, then upsertMessage): a
+ * crash in that window would lose them. So a message upsert that Baileys buffers is released at
+ * once, in the same call, and reaches the bridge's listeners (and its journal) before anything
+ * else runs. Baileys calls `ev.emit` through the emitter object, so wrapping it there takes effect.
+ */
+function releaseBufferedMessages(ev: ReturnType<typeof makeWASocket>['ev']): void {
+  const emit = ev.emit.bind(ev);
+  ev.emit = ((event: string, data: unknown) => {
+    const result = (emit as (event: string, data: unknown) => boolean)(event, data);
+    if (event === 'messages.upsert' && ev.isBuffering()) ev.flush();
+    return result;
+  }) as typeof ev.emit;
+}
