@@ -11,6 +11,8 @@ import { startRecordingServer, type RecordedRequest, type RecordingServer } from
 
 trustSimulatorRoot();
 
+export const FAULT_RETRY_SCHEDULE = ['1s', '2s', '4s', '8s', '15s', ...Array<string>(40).fill('30s')].join(',');
+
 /** What a fault scenario ends with, as the suite prints it. */
 export interface Tally {
   scenario: string;
@@ -62,7 +64,8 @@ export async function faultStage(label: string, env: Record<string, string> = {}
       env: {
         WA_WEBSOCKET_URL: simulator.url,
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-        WEBHOOK_RETRY_SCHEDULE: '1s,2s,4s,8s,15s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s,30s',
+        // Attempts for 20 minutes: longer than any outage a scenario makes.
+        WEBHOOK_RETRY_SCHEDULE: FAULT_RETRY_SCHEDULE,
         BRIDGE_ENCRYPTION_KEY: encryptionKey,
         REDIS_KEY_PREFIX: prefix,
         ...env,
@@ -109,7 +112,7 @@ export async function faultStage(label: string, env: Record<string, string> = {}
  * could not take (offline for a moment) is sent again under the same id until it goes through.
  * `during(i)` runs before text i (to inject a fault mid-stream).
  */
-export async function stream(stage: FaultStage, count: number, during: (i: number) => Promise<void> | void = () => undefined): Promise<string[]> {
+export async function stream(stage: Pick<FaultStage, 'contact' | 'device' | 'simulator'>, count: number, during: (i: number) => Promise<void> | void = () => undefined): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     await during(i);
@@ -127,12 +130,27 @@ export async function stream(stage: FaultStage, count: number, during: (i: numbe
   return ids;
 }
 
+/** Where a tally reads from: the deliveries the receiver accepted, and the stored messages. */
+export interface TallySource {
+  accepted: RecordedRequest[];
+  storedDocs(ids: string[]): Promise<Array<{ messageId: string; text: string | null }>>;
+}
+
+function sourceOf(stage: FaultStage | TallySource): TallySource {
+  if ('storedDocs' in stage) return stage;
+  return {
+    accepted: stage.receiver.accepted,
+    storedDocs: async (ids) => (await stage.bridge.state.models.Message.find({ messageId: { $in: ids } }, { messageId: 1, text: 1 }).lean().catch(() => [])) as Array<{ messageId: string; text: string | null }>,
+  };
+}
+
 /** Waits until every sent id is stored and delivered (or the time is up), then counts. */
-export async function tally(stage: FaultStage, scenario: string, ids: string[], timeoutMs = 240_000): Promise<Tally> {
+export async function tally(stage: FaultStage | TallySource, scenario: string, ids: string[], timeoutMs = 240_000): Promise<Tally> {
+  const { accepted, storedDocs: stored } = sourceOf(stage);
   const wanted = new Set(ids);
-  const deliveredIds = () =>
-    new Set(stage.receiver.accepted.filter((r) => r.body?.type === 'message.received' && wanted.has(r.body.data?.messageId)).map((r) => r.body.data.messageId as string));
-  const storedDocs = async () => (await stage.bridge.state.models.Message.find({ messageId: { $in: ids } }, { messageId: 1, text: 1 }).lean().catch(() => [])) as Array<{ messageId: string; text: string | null }>;
+  const received = () => accepted.filter((r) => r.body?.type === 'message.received' && wanted.has(r.body.data?.messageId));
+  const deliveredIds = () => new Set(received().map((r) => r.body.data.messageId as string));
+  const storedDocs = () => stored(ids);
   try {
     await until(async () => deliveredIds().size === wanted.size && (await storedDocs()).filter((d) => d.text).length === wanted.size, timeoutMs, `${scenario}: all stored and delivered`);
   } catch {
@@ -140,7 +158,7 @@ export async function tally(stage: FaultStage, scenario: string, ids: string[], 
   }
   const docs = await storedDocs();
   const withContent = new Set(docs.filter((d) => d.text).map((d) => d.messageId));
-  const webhookIds = stage.receiver.accepted.filter((r) => r.body?.type === 'message.received' && wanted.has(r.body.data?.messageId));
+  const webhookIds = received();
   const result: Tally = {
     scenario,
     sent: ids.length,

@@ -26,7 +26,9 @@ function expectNothingLostOrDoubled(result: Tally): void {
 
 const DB_DOWN_MS = 60_000;
 const REDIS_DOWN_MS = 30_000;
-const RECEIVER_DOWN_MS = 60_000;
+/** The issue's 10 minutes in CI (CI=true); a minute in a local run. */
+const RECEIVER_DOWN_MS = process.env.CI === 'true' ? 600_000 : 60_000;
+const receiverDown = `${RECEIVER_DOWN_MS / 60_000} min`;
 
 describe('faults mid-stream, through the real Baileys', () => {
   it('the database down 60 s in the middle of 2,000 texts', { timeout: 600_000 }, async () => {
@@ -91,7 +93,7 @@ describe('faults mid-stream, through the real Baileys', () => {
     }
   });
 
-  it('the webhook receiver down for a minute in the middle of 1,000 texts', { timeout: 600_000 }, async () => {
+  it(`the webhook receiver down ${receiverDown} in the middle of 1,000 texts`, { timeout: RECEIVER_DOWN_MS + 600_000 }, async () => {
     const stage = await faultStage('fault-receiver');
     try {
       let back: Promise<void> | undefined;
@@ -103,7 +105,7 @@ describe('faults mid-stream, through the real Baileys', () => {
         });
       });
       await back;
-      expectNothingLostOrDoubled(await tally(stage, 'webhook receiver down 60 s', ids));
+      expectNothingLostOrDoubled(await tally(stage, `webhook receiver down ${receiverDown}`, ids));
     } finally {
       await stage.close();
     }

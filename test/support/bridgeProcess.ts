@@ -5,6 +5,8 @@ import { freePort } from './services.ts';
 import { ADMIN_KEY, MONGODB_URI, REDIS_URL, deleteRedisKeys, withDatabase } from './stack.ts';
 
 const MAIN = fileURLToPath(new URL('./fakeBridgeMain.ts', import.meta.url));
+/** The bridge with the real Baileys (baileysBridgeMain.ts): set WA_WEBSOCKET_URL to a simulator. */
+export const BAILEYS_MAIN = fileURLToPath(new URL('./baileysBridgeMain.ts', import.meta.url));
 
 /** A real bridge in a process of its own, with the fake WhatsApp (fakeBridgeMain.ts). */
 export interface BridgeProcess {
@@ -24,10 +26,13 @@ export interface Deployment {
   encryptionKey: string;
 }
 
-/** Starts one bridge process of a deployment (database, Redis prefix, encryption key shared by its processes). */
-export async function launchBridge(deployment: Deployment, name: string, env: Record<string, string> = {}): Promise<BridgeProcess> {
+/**
+ * Starts one bridge process of a deployment (database, Redis prefix, encryption key shared by its
+ * processes): with the fake WhatsApp by default, with the real Baileys when `main` is BAILEYS_MAIN.
+ */
+export async function launchBridge(deployment: Deployment, name: string, env: Record<string, string> = {}, main = MAIN): Promise<BridgeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH,
       MONGODB_URI: withDatabase(MONGODB_URI, deployment.dbName),
