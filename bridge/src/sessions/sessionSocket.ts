@@ -4,6 +4,7 @@ import type { SocketFactory, SocketOptions, WhatsAppSocket } from '../whatsapp/s
 import type { SessionContext, SocketEventSink } from './sessionGateway.ts';
 import type { SessionAuthState } from './authStateStore.ts';
 import { isOutage } from '../infra/outage.ts';
+import { cachedSignalKeys } from './signalKeyCache.ts';
 
 /** Socket options that depend on the session (getMessage reads its store) or on start-up (the version). */
 export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions, 'version' | 'getMessage' | 'cachedGroupMetadata' | 'syncFullHistory'>>;
@@ -58,7 +59,8 @@ export class SessionSocket {
     // A socket that has ended must not move the session's Signal state on: what it decrypts
     // late is still stored (the sinks keep listening for a moment), and WhatsApp redelivers it
     // to the next socket, which can decrypt it only if the state is the one it was acknowledged on.
-    const keys = auth.state.keys;
+    // Read once, then from memory; written through (signalKeyCache.ts).
+    const keys = cachedSignalKeys(auth.state.keys);
     const guardedKeys: typeof keys = {
       get: (type, ids) => this.outlastingOutages(async () => keys.get(type, ids)),
       set: async (data) => {
