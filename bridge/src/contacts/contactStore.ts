@@ -31,19 +31,38 @@ export function contactChanges(update: ContactUpdate): Partial<Pick<ContactDoc, 
   return changes;
 }
 
-/** Contacts upserted per (organization, session, jid). */
+/** What this process wrote last per contact: WhatsApp repeats a contact's name with every message. */
+const RECENT_LIMIT = 50_000;
+/** A repeat within this long is skipped (bounded, so a change another instance wrote is not masked for long). */
+const RECENT_MS = 5 * 60_000;
+
+/** Contacts upserted per (organization, session, jid); a repeat of what was just written is skipped. */
 export function contactStore(models: Models) {
+  const recent = new Map<string, { fingerprint: string; at: number }>();
+  function remember(id: string, fingerprint: string, at: number): void {
+    recent.delete(id);
+    recent.set(id, { fingerprint, at });
+    if (recent.size > RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+  }
+
   return {
     async upsertContacts(organizationId: string, session: string, updates: ContactUpdate[], now: Date = new Date()): Promise<void> {
       const operations: mongo.AnyBulkWriteOperation<ContactDoc>[] = [];
+      const written: Array<{ id: string; fingerprint: string }> = [];
       for (const update of updates) {
         const jid = storedText(update.id);
         if (!jid) continue;
+        const _id = contactId(organizationId, session, jid);
+        const changes = contactChanges(update);
+        const fingerprint = JSON.stringify(changes);
+        const last = recent.get(_id);
+        if (last && last.fingerprint === fingerprint && now.getTime() - last.at < RECENT_MS) continue;
+        written.push({ id: _id, fingerprint });
         operations.push({
           updateOne: {
-            filter: { _id: contactId(organizationId, session, jid) },
+            filter: { _id },
             update: {
-              $set: { ...contactChanges(update), updatedAt: now },
+              $set: { ...changes, updatedAt: now },
               $setOnInsert: { organizationId, session, jid, createdAt: now },
             },
             upsert: true,
@@ -58,6 +77,7 @@ export function contactStore(models: Models) {
         if (!isDuplicateKey(error)) throw error;
         await (models.Contact.collection as unknown as mongo.Collection<ContactDoc>).bulkWrite(operations, { ordered: false });
       }
+      for (const { id, fingerprint } of written) remember(id, fingerprint, now.getTime());
     },
   };
 }

@@ -85,7 +85,7 @@ export function mongoEventRecorder(models: Models, log: Logger): EventRecorder {
     },
 
     async recordMany(inputs: NewEvent[]) {
-      if (inputs.length === 0) return;
+      if (inputs.length === 0) return 0;
       const docs = inputs.map(toDoc);
       let existing = new Set<number>();
       try {
@@ -103,6 +103,7 @@ export function mongoEventRecorder(models: Models, log: Logger): EventRecorder {
         seen.add(doc._id);
         notify(toRecorded(doc));
       });
+      return seen.size;
     },
   };
 }

@@ -46,8 +46,8 @@ export interface RecordedEvent {
  */
 export interface EventRecorder {
   record(event: NewEvent): Promise<{ event: RecordedEvent; created: boolean }>;
-  /** Stores a batch in one write, in order; each new one is announced as by record(). */
-  recordMany(events: NewEvent[]): Promise<void>;
+  /** Stores a batch in one write, in order; each new one is announced as by record(). Returns how many were new. */
+  recordMany(events: NewEvent[]): Promise<number>;
   /**
    * Called, in recording order, for each newly stored event once it is stored; not waited for
    * (a listener's failure is logged, and the stored event is there for its sweep).

@@ -197,18 +197,18 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
 
   /**
    * Records `message.received` (inbound) or `message.sent` (outbound from the phone) for stored
-   * messages, then clears their unannounced mark. Recording twice is harmless (the event id comes
-   * from its dedupe key), so a crash between the two steps only repeats the event write.
+   * messages. Recording twice is harmless (the event id comes from its dedupe key). Their
+   * unannounced marks are left to announceStored, which clears them in bulk: one write per sweep
+   * instead of one per batch.
    */
-  async function announce(docs: MessageDoc[]): Promise<void> {
-    if (docs.length === 0) return;
-    await events.recordMany(
+  async function announce(docs: MessageDoc[]): Promise<number> {
+    if (docs.length === 0) return 0;
+    return events.recordMany(
       docs.map((doc) => {
         const type = doc.fromMe ? 'message.sent' : 'message.received';
         return eventOf({ ...doc, decryption: null }, type, `${type}:${doc._id}`);
       }),
     );
-    await collection.updateMany({ _id: { $in: docs.map((doc) => doc._id) }, unannounced: true }, { $unset: { unannounced: '' } });
   }
 
   return {
@@ -268,18 +268,21 @@ export function messageStore(models: Models, events: EventRecorder, log?: Logger
     },
 
     /**
-     * Records the events of messages stored more than `olderThanMs` ago whose write stopped before
-     * its event (the process was killed in between): run periodically by the inbound worker.
-     * Returns how many it announced.
+     * Run periodically by the inbound worker: messages still marked unannounced `olderThanMs`
+     * after they were stored get their events recorded (for most the write recorded them already,
+     * and this changes nothing; for a write that stopped in between, a killed process, it is the
+     * event), then lose the mark. Returns how many events it recorded that were missing.
      */
-    async announceStored(olderThanMs = 15_000, limit = 500): Promise<number> {
-      const due = await collection
+    async announceStored(olderThanMs = 15_000, limit = 2_000): Promise<number> {
+      const due = (await collection
         .find({ unannounced: true, createdAt: { $lt: new Date(Date.now() - olderThanMs) } }, { maxTimeMS: 10_000 })
         .sort({ createdAt: 1 })
         .limit(limit)
-        .toArray();
-      await announce(due as MessageDoc[]);
-      return due.length;
+        .toArray()) as MessageDoc[];
+      if (due.length === 0) return 0;
+      const recorded = await announce(due);
+      await collection.updateMany({ _id: { $in: due.map((doc) => doc._id) }, unannounced: true }, { $unset: { unannounced: '' } });
+      return recorded;
     },
 
     applyStatus,
