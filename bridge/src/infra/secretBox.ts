@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM under BRIDGE_ENCRYPTION_KEY for values at rest (auth state, webhook secrets).
@@ -17,10 +17,12 @@ const VERSION = 'v1:';
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new SecretBoxError('encryption key must be 32 bytes');
+  // One key object for every value: a raw Buffer would be turned into one on each call.
+  const secret = createSecretKey(key);
   return {
     seal(plaintext, context = '') {
       const nonce = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      const cipher = createCipheriv('aes-256-gcm', secret, nonce);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       const body = Buffer.concat([cipher.update(typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext), cipher.final()]);
       return VERSION + Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64');
@@ -30,7 +32,7 @@ export function createSecretBox(key: Buffer): SecretBox {
       const raw = Buffer.from(sealed.slice(VERSION.length), 'base64');
       if (raw.length < 28) throw new SecretBoxError('sealed value too short');
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+        const decipher = createDecipheriv('aes-256-gcm', secret, raw.subarray(0, 12));
         decipher.setAAD(Buffer.from(context, 'utf8'));
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);

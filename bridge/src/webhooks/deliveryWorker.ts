@@ -15,6 +15,8 @@ import { AttemptAbortedError, type AttemptResult, type WebhookSender } from './w
 import { signatureHeader } from './webhookSecret.ts';
 import { observeAttempt, type WebhookMetrics } from './webhookMetrics.ts';
 import { DELIVERY_RETENTION_MS, expiryAfter } from '../events/retention.ts';
+import { RecentCache } from './recentCache.ts';
+import { groupCommit } from '../infra/groupCommit.ts';
 
 /** Attempts kept per delivery (replays append; the oldest are dropped). */
 export const MAX_ATTEMPTS_KEPT = 50;
@@ -39,6 +41,13 @@ export interface DeliveryWorkerOptions {
   closeGraceMs: number;
 }
 
+/** Documents the pipeline has in hand already: the event just recorded, the delivery just created, endpoints just read. */
+export interface RecentDocs {
+  events: RecentCache<EventDoc>;
+  deliveries: RecentCache<DeliveryDoc>;
+  webhooks: RecentCache<WebhookDoc>;
+}
+
 export interface DeliveryWorkerDeps {
   models: Models;
   secrets: SecretBox;
@@ -48,6 +57,7 @@ export interface DeliveryWorkerDeps {
   health: EndpointHealth;
   metrics: WebhookMetrics;
   log: Logger;
+  recent?: RecentDocs;
 }
 
 export interface DeliveryWorker {
@@ -82,22 +92,45 @@ export function deliveryWorker(deps: DeliveryWorkerDeps, options: DeliveryWorker
     }
   }
 
+  // Opened signing secrets by sealed value: a rotation seals a new value, so an entry never goes stale.
+  const opened = new RecentCache<string>(1_000, 10 * 60_000);
+  function openSecret(webhookId: string, sealed: string): string {
+    const cached = opened.get(sealed);
+    if (cached !== undefined) return cached;
+    const secret = deps.secrets.open(sealed, webhookId).toString('utf8');
+    opened.set(sealed, secret);
+    return secret;
+  }
+
   function signingSecrets(webhook: WebhookDoc): string[] {
-    const secrets = [deps.secrets.open(webhook.secret, webhook._id).toString('utf8')];
-    if (webhook.previousSecret && webhook.previousSecret.expiresAt.getTime() > Date.now()) {
-      secrets.push(deps.secrets.open(webhook.previousSecret.sealed, webhook._id).toString('utf8'));
+    const secrets = [openSecret(webhook._id, webhook.secret)];
+    if (webhook.previousSecret && new Date(webhook.previousSecret.expiresAt).getTime() > Date.now()) {
+      secrets.push(openSecret(webhook._id, webhook.previousSecret.sealed));
     }
     return secrets;
   }
 
+  // Finished deliveries are written together (group commit): the attempts of many endpoints end
+  // at once in a burst, and one bulk write per collection serves them all. The driver's own
+  // writes: these documents are written here only, and mongoose's casting costs more than the write.
+  const complete = groupCommit<{ delivery: DeliveryDoc; $set: Record<string, unknown>; expiresAt: Date }>(async (items) => {
+    await Promise.all([
+      models.Delivery.collection.bulkWrite(
+        items.map(({ delivery, $set }) => ({ updateOne: { filter: { _id: delivery._id as never, round: delivery.round }, update: { $set } } })),
+        { ordered: false },
+      ),
+      // The event stays as long as its deliveries (a replay needs it).
+      models.Event.collection.bulkWrite(
+        items.map(({ delivery, expiresAt }) => ({ updateOne: { filter: { _id: delivery.eventId as never }, update: { $max: { expiresAt } } } })),
+        { ordered: false },
+      ),
+    ]);
+  });
+
   async function finish(delivery: DeliveryDoc, status: 'succeeded' | 'failed', set: Record<string, unknown>): Promise<void> {
     const now = new Date();
     const expiresAt = expiryAfter(now, DELIVERY_RETENTION_MS);
-    await Promise.all([
-      models.Delivery.updateOne({ _id: delivery._id, round: delivery.round }, { $set: { status, nextAttemptAt: null, completedAt: now, updatedAt: now, expiresAt, ...set } }),
-      // The event stays as long as its deliveries (a replay needs it).
-      models.Event.updateOne({ _id: delivery.eventId }, { $max: { expiresAt } }),
-    ]);
+    await complete({ delivery, expiresAt, $set: { status, nextAttemptAt: null, completedAt: now, updatedAt: now, expiresAt, ...set } });
     deps.metrics.deliveries.inc({ outcome: status });
   }
 
@@ -119,13 +152,18 @@ export function deliveryWorker(deps: DeliveryWorkerDeps, options: DeliveryWorker
     let webhook: WebhookDoc | null;
     let sent: { at: Date; result: AttemptResult };
     try {
-      // The job carries every id, so the three reads go out together.
+      // The job carries every id, so the three reads go out together; what this process has in
+      // hand (the delivery it just created, for its first attempt; the event it just recorded; the
+      // endpoint it read a moment ago) is not read again.
+      const { recent } = deps;
+      const created = recent?.deliveries.take(job.data.deliveryId);
       let event: EventDoc | null;
       [delivery, webhook, event] = await Promise.all([
-        models.Delivery.findById(job.data.deliveryId).lean<DeliveryDoc>(),
-        models.Webhook.findById(webhookId).lean<WebhookDoc>(),
-        models.Event.findById(job.data.eventId).lean<EventDoc>(),
+        created && created.round === job.data.round ? created : models.Delivery.findById(job.data.deliveryId).lean<DeliveryDoc>(),
+        recent?.webhooks.get(webhookId) ?? models.Webhook.findById(webhookId).lean<WebhookDoc>(),
+        recent?.events.get(job.data.eventId) ?? models.Event.findById(job.data.eventId).lean<EventDoc>(),
       ]);
+      if (webhook?.enabled) recent?.webhooks.set(webhookId, webhook);
       // Gone (webhook deleted), finished, or replayed since this job was queued: nothing to do.
       if (!delivery || !webhook || delivery.status !== 'pending' || delivery.round !== job.data.round) return 'skipped';
       if (!webhook.enabled) return await failWithoutAttempt(delivery, 'endpoint disabled');
@@ -160,9 +198,13 @@ export function deliveryWorker(deps: DeliveryWorkerDeps, options: DeliveryWorker
     if (result.outcome === 'success') {
       await finish(delivery, 'succeeded', recorded);
       const fresh = webhook.lastSuccessAt && Date.now() - new Date(webhook.lastSuccessAt).getTime() < SUCCESS_REFRESH_MS;
-      if (webhook.failingSince || !fresh) await deps.health.succeeded(webhook._id);
+      if (webhook.failingSince || !fresh) {
+        await deps.health.succeeded(webhook._id);
+        deps.recent?.webhooks.delete(webhook._id);
+      }
       return 'succeeded';
     }
+    deps.recent?.webhooks.delete(webhook._id);
     if (result.outcome === 'gone') {
       await finish(delivery, 'failed', recorded);
       if (await deps.health.disable(webhook._id, 'gone')) log.warn({ webhookId: webhook._id }, 'webhook endpoint answered 410 Gone: disabled');

@@ -7,6 +7,7 @@ import type { EventDoc } from '../models/event.ts';
 import type { WebhookDoc } from '../models/webhook.ts';
 import { listing, runListing, type Listing } from '../infra/listing.ts';
 import type { DeliveryQueue } from './deliveryQueue.ts';
+import type { RecentCache } from './recentCache.ts';
 
 export interface DispatchableEvent {
   id: string;
@@ -63,7 +64,7 @@ export function overdueListing(before: Date): Listing {
  * disappeared (Redis lost its data). Both paths are idempotent: the (eventId, webhookId) unique
  * index gives one delivery, its derived job id gives one job.
  */
-export function dispatcher(models: Models, queue: DeliveryQueue, log: Logger, options: DispatcherOptions): Dispatcher {
+export function dispatcher(models: Models, queue: DeliveryQueue, log: Logger, options: DispatcherOptions, created?: RecentCache<DeliveryDoc>): Dispatcher {
   function newDelivery(event: DispatchableEvent, webhookId: string, now: Date): DeliveryDoc {
     return {
       _id: newId('dlv', now.getTime()),
@@ -130,14 +131,17 @@ export function dispatcher(models: Models, queue: DeliveryQueue, log: Logger, op
         if (!duplicates) throw error;
         existing = duplicates;
       }
-      await queue.enqueueMany(docs.filter((_, index) => !existing.has(index)));
+      const fresh = docs.filter((_, index) => !existing.has(index));
+      // The worker's first attempt takes the delivery from here instead of reading it back.
+      for (const doc of fresh) created?.set(doc._id, doc);
+      await queue.enqueueMany(fresh);
       for (const index of existing) {
         const doc = docs[index];
         await deliver({ id: doc.eventId, organizationId: doc.organizationId, type: doc.eventType, session: doc.session }, doc.webhookId);
       }
     }
     // A lost mark only means a repeat fan-out, which changes nothing.
-    await models.Event.updateMany({ _id: { $in: events.map((e) => e.id) } }, { $set: { dispatchedAt: new Date() } });
+    await models.Event.collection.updateMany({ _id: { $in: events.map((e) => e.id) as never[] } }, { $set: { dispatchedAt: new Date() } });
   }
 
   // Fan-out behind the recorder: newly recorded events wait here and go out in batches, in order.

@@ -12,6 +12,11 @@ import { systemResolver, type Resolver } from '../infra/addressGuard.ts';
 import { webhookMetrics } from './webhookMetrics.ts';
 import { webhookRegistry, type WebhookRegistry } from './webhookRegistry.ts';
 import { webhookSender } from './webhookDelivery.ts';
+import { RecentCache } from './recentCache.ts';
+import type { RecentDocs } from './deliveryWorker.ts';
+import type { EventDoc } from '../models/event.ts';
+import type { DeliveryDoc } from '../models/delivery.ts';
+import type { WebhookDoc } from '../models/webhook.ts';
 
 /** Knobs that are not part of the public configuration (tests and benchmarks shorten them). */
 export interface WebhookTuning {
@@ -63,8 +68,16 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
   const queueConnection = createRedis(config.redisUrl, 'queue');
   const queue = deliveryQueue(queueConnection, state.keyPrefix);
   const metrics = webhookMetrics(state.metrics.registry, () => queue.counts());
-  const dispatch = dispatcher(models, queue, log, tuning);
+  // What the pipeline just wrote or read, so its next step does not read it back (recentCache.ts).
+  const recent: RecentDocs = {
+    events: new RecentCache<EventDoc>(20_000, 10 * 60_000),
+    deliveries: new RecentCache<DeliveryDoc>(20_000, 10 * 60_000),
+    // Short: another instance may change an endpoint; changes made here clear it at once.
+    webhooks: new RecentCache<WebhookDoc>(1_000, 1_000),
+  };
+  const dispatch = dispatcher(models, queue, log, tuning, recent.deliveries);
   const registry = webhookRegistry(models, state.secrets, dispatch, {
+    onChange: () => recent.webhooks.clear(),
     allowPrivate: config.webhookAllowPrivateNetworks,
     resolver: tuning.resolver,
     isPublic: tuning.isPublic,
@@ -74,7 +87,10 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
 
   // The outbox is write-only: recording stores the event and returns; the dispatcher fans it out
   // right behind (in batches), and its sweep covers whatever that could not finish.
-  events.onRecorded((event) => dispatch.schedule(event));
+  events.onRecorded((event) => {
+    recent.events.set(event.id, { _id: event.id, organizationId: event.organizationId, type: event.type, session: event.session, data: event.data, timestamp: event.timestamp } as EventDoc);
+    dispatch.schedule(event);
+  });
 
   let worker: ReturnType<typeof deliveryWorker> | undefined;
   let workerConnection: ReturnType<typeof createRedis> | undefined;
@@ -103,6 +119,7 @@ export function createWebhookEngine(state: AppState, events: EventRecorder, over
           health: endpointHealth(models, metrics, tuning.disableAfterMs),
           metrics,
           log,
+          recent,
         },
         { connection: workerConnection, prefix: state.keyPrefix, concurrency: tuning.concurrency, schedule: config.webhookRetrySchedule, closeGraceMs: tuning.closeGraceMs },
       );

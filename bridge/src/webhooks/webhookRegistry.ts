@@ -72,6 +72,8 @@ export interface RegistryOptions {
   resolver: Resolver;
   isPublic?: (address: string) => boolean;
   lookupTimeoutMs: number;
+  /** Called after any endpoint is created, changed or removed here (the delivery worker's cache). */
+  onChange?: () => void;
 }
 
 /** Webhook endpoints of an organization: every call is scoped by organization id (others' ids are 404). */
@@ -134,6 +136,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
       if (patch.enabled === true) Object.assign(set, { enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
       if (patch.enabled === false) Object.assign(set, { enabled: false, disabledReason: 'manual', disabledAt: new Date() });
       const doc = await models.Webhook.findOneAndUpdate({ _id: id, organizationId }, { $set: set }, { returnDocument: 'after' }).lean<WebhookDoc>();
+      options.onChange?.();
       if (!doc) throw notFound('webhook_not_found', `No webhook ${id}`);
       return toWebhookView(doc);
     },
@@ -141,6 +144,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
     async remove(organizationId: string, id: string): Promise<void> {
       await find(organizationId, id);
       await models.Webhook.deleteMany({ _id: id, organizationId });
+      options.onChange?.();
       // Queued jobs of these deliveries find nothing and end without sending.
       await models.Delivery.deleteMany({ webhookId: id });
     },
@@ -155,6 +159,7 @@ export function webhookRegistry(models: Models, secrets: SecretBox, dispatcher: 
         { $set: { secret: secrets.seal(secret, id), previousSecret } },
         { returnDocument: 'after' },
       ).lean<WebhookDoc>();
+      options.onChange?.();
       if (!doc) throw conflict('webhook_changed', 'The webhook changed while its secret was rotated; try again.');
       return { webhook: toWebhookView(doc), secret };
     },
