@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '../support/sessionWaits.ts';
-import { stream, tally, type Tally } from './faultHarness.ts';
+import { stream, tally, faultReport } from './faultHarness.ts';
 import { crashStage } from './crashStage.ts';
 
 /**
@@ -9,23 +9,10 @@ import { crashStage } from './crashStage.ts';
  * acknowledged message again: whatever such a process had taken must come back from its inbound
  * journal (replayed by the next start on the host) or from its stored-but-unannounced marks (the
  * inbound worker's sweep). Each scenario prints sent / stored / duplicates / delivered / lost and
- * fails on any loss or duplicate.
+ * fails on any loss or duplicate, but for the one documented boundary (docs/messages.md), which
+ * the login-burst scenario recognises and counts.
  */
-const results: Tally[] = [];
-afterAll(() => {
-  console.log('[faults] scenario | sent | stored | duplicates | delivered | lost | deliveries');
-  for (const r of results) console.log(`[faults] ${r.scenario} | ${r.sent} | ${r.stored} | ${r.duplicates + r.duplicateEvents} | ${r.delivered} | ${r.lost} | ${r.deliveries}`);
-});
-
-function expectNothingLostOrDoubled(result: Tally): void {
-  results.push(result);
-  expect({ lost: result.lost, duplicates: result.duplicates, duplicateEvents: result.duplicateEvents, delivered: result.delivered }).toEqual({
-    lost: 0,
-    duplicates: 0,
-    duplicateEvents: 0,
-    delivered: result.sent,
-  });
-}
+const { expectNothingLostOrDoubled } = faultReport();
 
 
 describe('bridge processes killed (kill -9) mid-stream', () => {
@@ -70,7 +57,21 @@ describe('bridge processes killed (kill -9) mid-stream', () => {
       const result = await tally(stage, 'killed during the login burst', ids);
       const replayed = third.output().match(/"entries":(\d+)[^\n]*replayed the inbound journal/);
       console.log(`[faults] login burst: the next start replayed ${replayed ? replayed[1] : 0} journaled upserts`);
-      expectNothingLostOrDoubled(result);
+      // The documented boundary (docs/messages.md): Baileys makes the keys a message used durable
+      // before it acknowledges and emits it. Killed in between, WhatsApp redelivers the message,
+      // the next socket cannot decrypt it again and nacks it (487). A loss is allowed only if it
+      // is exactly that: never acknowledged, nacked 487, and at most one (the one in flight).
+      const stored = new Set((await stage.storedDocs(ids)).map((d) => d.messageId));
+      const lost = ids.filter((id) => !stored.has(id));
+      const boundary = lost.filter(
+        (id) => stage.simulator.receiptsFrom(stage.device).every((r) => r.id !== id) && stage.simulator.nacksFrom(stage.device).some((n) => n.id === id && n.code === 487),
+      );
+      for (const id of lost) {
+        const logs = stage.processes.map((p) => `${p.name}: ${p.output().split('\n').filter((line) => line.includes(id)).join(' | ')}`);
+        console.log(`[faults] lost ${id} (text ${ids.indexOf(id) + 1}): ${boundary.includes(id) ? 'the boundary (keys durable before the acknowledgement; nacked 487 on redelivery)' : 'NOT explained'}; ${logs.join('; ')}`);
+      }
+      expect(boundary.length).toBeLessThanOrEqual(1);
+      expectNothingLostOrDoubled(result, boundary.length);
     } finally {
       await stage.close();
     }

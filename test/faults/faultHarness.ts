@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
+import { afterAll, expect } from 'vitest';
 import { WhatsAppSimulator } from '../../bridge/src/simulator/whatsAppSimulator.ts';
 import { trustSimulatorRoot } from '../../bridge/src/simulator/trustSimulatorRoot.ts';
 import type { LinkedDevice } from '../../bridge/src/simulator/linkedDevice.ts';
@@ -171,4 +172,29 @@ export async function tally(stage: FaultStage | TallySource, scenario: string, i
   };
   console.log(`[faults] ${JSON.stringify(result)}`);
   return result;
+}
+
+/**
+ * A fault suite's report: call once at the top of a test file. Each scenario's tally is checked
+ * (nothing lost, nothing stored or announced twice, every message delivered) and printed in one
+ * table when the file ends. `known` losses are ones the scenario has explained itself (the
+ * documented boundary), and are still printed.
+ */
+export function faultReport(): { expectNothingLostOrDoubled(result: Tally, known?: number): void } {
+  const results: Tally[] = [];
+  afterAll(() => {
+    console.log('[faults] scenario | sent | stored | duplicates | delivered | lost | deliveries');
+    for (const r of results) console.log(`[faults] ${r.scenario} | ${r.sent} | ${r.stored} | ${r.duplicates + r.duplicateEvents} | ${r.delivered} | ${r.lost} | ${r.deliveries}`);
+  });
+  return {
+    expectNothingLostOrDoubled(result, known = 0) {
+      results.push(result);
+      expect({ lost: result.lost, duplicates: result.duplicates, duplicateEvents: result.duplicateEvents, delivered: result.delivered }).toEqual({
+        lost: known,
+        duplicates: 0,
+        duplicateEvents: 0,
+        delivered: result.sent - known,
+      });
+    },
+  };
 }

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { privateDatabase, privateRedis } from '../support/services.ts';
-import { faultStage, stream, tally, type FaultStage, type Tally } from './faultHarness.ts';
+import { faultStage, stream, tally, type FaultStage, faultReport } from './faultHarness.ts';
 
 /**
  * The fault suite: the bridge with the real Baileys against the simulator, a contact writing a
@@ -8,21 +8,7 @@ import { faultStage, stream, tally, type FaultStage, type Tally } from './faultH
  * duplicates / delivered / lost and fails on any loss or duplicate. Deliveries are at least once:
  * a message may reach the webhook more than once, always with the same webhook-id.
  */
-const results: Tally[] = [];
-afterAll(() => {
-  console.log('[faults] scenario | sent | stored | duplicates | delivered | lost | deliveries');
-  for (const r of results) console.log(`[faults] ${r.scenario} | ${r.sent} | ${r.stored} | ${r.duplicates + r.duplicateEvents} | ${r.delivered} | ${r.lost} | ${r.deliveries}`);
-});
-
-function expectNothingLostOrDoubled(result: Tally): void {
-  results.push(result);
-  expect({ lost: result.lost, duplicates: result.duplicates, duplicateEvents: result.duplicateEvents, delivered: result.delivered }).toEqual({
-    lost: 0,
-    duplicates: 0,
-    duplicateEvents: 0,
-    delivered: result.sent,
-  });
-}
+const { expectNothingLostOrDoubled } = faultReport();
 
 const DB_DOWN_MS = 60_000;
 const REDIS_DOWN_MS = 30_000;

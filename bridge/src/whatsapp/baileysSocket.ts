@@ -38,6 +38,7 @@ export const baileysSocketFactory: SocketFactory = (options) => {
   });
 
   releaseBufferedMessages(socket.ev);
+  sendAfterTheTick(socket.ws as unknown as { socket: FrameSender | null });
 
   const wrapped: WhatsAppSocket = {
     // Baileys' emitter has the same on/off/removeAllListeners, typed over all its events.
@@ -75,4 +76,38 @@ function releaseBufferedMessages(ev: ReturnType<typeof makeWASocket>['ev']): voi
     if (event === 'messages.upsert' && ev.isBuffering()) ev.flush();
     return result;
   }) as typeof ev.emit;
+}
+
+interface FrameSender {
+  send(data: unknown, cb?: (error?: Error) => void): void;
+  readyState: number;
+}
+
+/**
+ * Baileys sends a message's delivery receipt before it emits the message (messages-recv.js:
+ * `await sendReceipt(...)`, then `upsertMessage`), and the receipt's write completes a tick or
+ * more before Baileys goes on: a process killed in between has acknowledged a message that never
+ * reached the bridge, and WhatsApp will not send it again. So the frames Baileys writes leave on
+ * the next turn of the event loop instead, in order, and Baileys is told at once that they are
+ * written: a receipt is on the wire only after the upsert Baileys emits right behind it reached
+ * the bridge's listeners (and its journal). A frame whose connection closed meanwhile is dropped,
+ * as it would have been on the wire; nothing Baileys waits for depends on the write itself.
+ */
+function sendAfterTheTick(client: { socket: FrameSender | null }): void {
+  const ws = client.socket;
+  if (!ws) return;
+  const send = ws.send.bind(ws);
+  let queued: unknown[] = [];
+  const flush = () => {
+    const frames = queued;
+    queued = [];
+    // 1: OPEN. Closed meanwhile: dropped, as a write into a closing socket would be.
+    if (ws.readyState !== 1) return;
+    for (const frame of frames) send(frame);
+  };
+  ws.send = (data, cb) => {
+    if (queued.length === 0) setImmediate(flush);
+    queued.push(data);
+    cb?.();
+  };
 }
