@@ -29,6 +29,14 @@ export interface DeliveredMessage {
 
 export type ReceiptType = 'delivery' | 'read';
 
+/** A message encrypted ahead of sending (SimulatedContact.prepareText / sendPrepared). */
+export interface PreparedMessage {
+  id: string;
+  to: LinkedDevice;
+  type: EncType;
+  enc: BinaryNode;
+}
+
 /**
  * How WhatsApp addresses this contact's stanzas: by phone number (`<pn>@s.whatsapp.net`), or by
  * LID (`<lid>@lid`, `addressing_mode="lid"`), with `sender_pn` when the contact shares its number.
@@ -252,6 +260,24 @@ export class SimulatedContact extends EventEmitter<ContactEvents> {
     this.delivered.push({ id, encType: type });
     if (this.delivered.length > HISTORY_LIMIT) this.delivered.splice(0, this.delivered.length - HISTORY_LIMIT);
     this.#simulator.changed();
+  }
+
+  /**
+   * Encrypts a text for `to` now, without sending it (benchmarks pre-encrypt a whole burst so the
+   * simulator's own Signal work is not what they measure); send it with sendPrepared, in the order
+   * prepared per device, since each ciphertext advances the contact's Signal chain.
+   */
+  async prepareText(to: LinkedDevice, text: string, id = `3EB0${randomBytes(8).toString('hex').toUpperCase()}`): Promise<PreparedMessage> {
+    const plaintext = encodeWAMessage(proto.Message.fromObject({ conversation: text }));
+    this.#remember(id, to, plaintext);
+    const { type, ciphertext } = await this.signal.encrypt(to.phone.phoneNumber, to.deviceId, plaintext, () => to.keys);
+    return { id, to, type, enc: { tag: 'enc', attrs: { v: '2', type }, content: ciphertext } };
+  }
+
+  /** Sends a message prepareText encrypted (as sendText would have); returns its id. */
+  async sendPrepared(prepared: PreparedMessage): Promise<string> {
+    await this.#send(prepared.id, prepared.to, prepared.enc, prepared.type);
+    return prepared.id;
   }
 
   /** Called by the simulator with a `to` entry of a message stanza addressed to this contact. */
