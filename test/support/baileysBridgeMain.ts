@@ -7,19 +7,9 @@
 import { trustSimulatorRoot } from '../../bridge/src/simulator/trustSimulatorRoot.ts';
 import { loadConfig } from '../../bridge/src/config.ts';
 import { createBridge } from '../../bridge/src/bridgeRuntime.ts';
-import { listen } from '../../bridge/src/server.ts';
+import { serveBridge } from './serveBridge.ts';
 
 trustSimulatorRoot();
 const config = loadConfig();
 const bridge = await createBridge(config, { reconnect: { backoff: { baseMs: 200, capMs: 2_000 } } });
-const running = await listen(bridge.app, config.port, bridge.state.log, '127.0.0.1');
-await bridge.start();
-process.stdout.write(`${JSON.stringify({ ready: true, url: running.url, instanceId: config.instanceId, pid: process.pid })}\n`);
-
-const stop = async () => {
-  await running.shutdown(2_000);
-  await bridge.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
+await serveBridge(bridge, config);

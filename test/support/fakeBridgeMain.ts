@@ -11,7 +11,7 @@
 import Router from '@koa/router';
 import { loadConfig } from '../../bridge/src/config.ts';
 import { createBridge } from '../../bridge/src/bridgeRuntime.ts';
-import { listen } from '../../bridge/src/server.ts';
+import { serveBridge } from './serveBridge.ts';
 import { FakeWhatsApp } from './fakeSocket.ts';
 import { textMessage } from './waMessages.ts';
 
@@ -56,14 +56,4 @@ fake.post('/receive/:name', (ctx) => {
   ctx.body = { received: count };
 });
 
-const running = await listen(bridge.app, config.port, bridge.state.log, '127.0.0.1');
-await bridge.start();
-process.stdout.write(`${JSON.stringify({ ready: true, url: running.url, instanceId: config.instanceId })}\n`);
-
-const stop = async () => {
-  await running.shutdown(2_000);
-  await bridge.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
+await serveBridge(bridge, config);

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { readJsonLines } from '../infra/jsonLines.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { BufferJSON, type WAMessage } from '@whiskeysockets/baileys';
@@ -125,19 +126,13 @@ export function inboundJournal(dir: string, instanceId: string, log: Logger) {
         } catch {
           continue; // another process took it
         }
-        const entries = readFileSync(claimed, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .flatMap((line) => {
-            try {
-              return [JSON.parse(line, BufferJSON.reviver) as JournalEntry];
-            } catch {
-              // A line cut short by the kill: the write it began never finished, so its message
-              // had not been acknowledged yet either (Baileys acknowledges before it emits).
-              log.warn({ file: claimed }, 'an incomplete line at the end of a journal segment; skipped');
-              return [];
-            }
-          });
+        // A line cut short by the kill: its messages' receipts had not left yet either (they wait
+        // for the next turn of the event loop: baileysSocket.ts), so WhatsApp sends them again.
+        const entries = readJsonLines<JournalEntry>(
+          claimed,
+          () => log.warn({ file: claimed }, 'an incomplete line at the end of a journal segment; skipped'),
+          BufferJSON.reviver,
+        );
         try {
           await replay(entries);
           unlinkSync(claimed);

@@ -1,4 +1,5 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync } from 'node:fs';
+import { readJsonLines } from '../infra/jsonLines.ts';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../infra/logger.ts';
@@ -47,17 +48,7 @@ export function inboundSpool(dir: string, instanceId: string, log: Logger) {
         } catch {
           continue; // another process took it
         }
-        const jobs = readFileSync(claimed, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .flatMap((line) => {
-            try {
-              return [JSON.parse(line) as InboundJob];
-            } catch {
-              log.error({ file: claimed }, 'an unreadable line in the inbound spool (left in the file)');
-              return [];
-            }
-          });
+        const jobs = readJsonLines<InboundJob>(claimed, () => log.error({ file: claimed }, 'an unreadable line in the inbound spool (skipped)'));
         try {
           await take(jobs);
           unlinkSync(claimed);
