@@ -133,6 +133,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     socketSettings: (ctx) => ({ ...messaging.socketSettings(ctx), ...(waVersion ? { version: waVersion } : {}) }),
     metrics: sessionMetrics(state.metrics.registry),
     owns: roles.has('sessions'),
+    receiveDefaults: { statusBroadcasts: false, newsletters: false, history: config.waHistorySync },
     rpcMs: options.sessionRpcMs,
     backoff: options.reconnect?.backoff,
     random: options.reconnect?.random,

@@ -247,5 +247,42 @@ describe('POST /v1/sandbox/sessions/:name/history-sync', () => {
     const stored = async () =>
       (await bridge.request('GET', '/v1/messages?session=history&direction=in', { key })).body.data.filter((m: { messageId: string }) => m.messageId === inbound.body.messageId);
     await until(async () => (await stored()).length === 1, 15_000, 'the message after the history stored');
+    // Kept (WA_HISTORY_SYNC's default, recent), both sides of the chat.
+    const texts = async (session: string) => ((await bridge.request('GET', `/v1/messages?session=${session}&limit=200`, { key })).body.data as Array<{ text: string }>).map((m) => m.text);
+    await until(async () => (await texts('history')).includes('old reply'), 15_000, 'the history stored');
+    expect(await texts('history')).toEqual(expect.arrayContaining(['old news', 'old reply']));
+  });
+
+  it('a session set to keep no history: its LID mappings and contacts are learned, its messages not stored; the setting applies to the next sync', async () => {
+    const created = await bridge.request('POST', '/v1/sessions', { key, body: { name: 'quiet', receive: { history: 'off' } } });
+    expect(created.status).toBe(201);
+    expect(created.body.receive).toEqual({ statusBroadcasts: false, newsletters: false, history: 'off' });
+    expect((await bridge.request('POST', '/v1/sessions', { key, body: { name: 'loud', receive: { history: 'everything' } } })).status).toBe(400);
+    let scanned: { status: number; body?: any } = { status: 0 };
+    await until(async () => (scanned = await bridge.request('POST', '/v1/sandbox/sessions/quiet/scan', { key, body: { phoneNumber: '15550206060' } })).status === 201, 15_000, 'a QR code to scan');
+    expect(scanned.body.device.requiresFullSync).toBe(false);
+    await waitForSession(bridge, key, 'quiet', hasStatus('connected'), 20_000);
+    const texts = async () => ((await bridge.request('GET', '/v1/messages?session=quiet&limit=200', { key })).body.data as Array<{ text: string }>).map((m) => m.text);
+    const contact = async (number: string) =>
+      ((await bridge.request('GET', '/v1/contacts?session=quiet', { key })).body.data as Array<{ jid: string; lid: string | null }>).find((c) => c.jid === `${number}@s.whatsapp.net`);
+
+    const first = await bridge.request('POST', '/v1/sandbox/sessions/quiet/history-sync', { key, body: { chats: [{ with: '15557006060', messages: [{ text: 'not kept' }] }] } });
+    expect(first.status).toBe(201);
+    await until(async () => !!(await contact('15557006060'))?.lid, 15_000, 'the contact and its LID from the first sync');
+
+    const changed = await bridge.request('PATCH', '/v1/sessions/quiet', { key, body: { receive: { history: 'recent' } } });
+    expect(changed.body.receive).toMatchObject({ history: 'recent' });
+    const second = await bridge.request('POST', '/v1/sandbox/sessions/quiet/history-sync', { key, body: { chats: [{ with: '15557006061', messages: [{ text: 'kept' }] }] } });
+    expect(second.status).toBe(201);
+    await until(async () => (await texts()).includes('kept'), 15_000, 'the second sync stored');
+    expect(await texts()).not.toContain('not kept');
+  });
+
+  it('a session set to keep the full history asks WhatsApp for it when it pairs', async () => {
+    const created = await bridge.request('POST', '/v1/sessions', { key, body: { name: 'deep', receive: { history: 'full' } } });
+    expect(created.body.receive).toMatchObject({ history: 'full' });
+    let scanned: { status: number; body?: any } = { status: 0 };
+    await until(async () => (scanned = await bridge.request('POST', '/v1/sandbox/sessions/deep/scan', { key, body: { phoneNumber: '15550207070' } })).status === 201, 15_000, 'a QR code to scan');
+    expect(scanned.body.device).toMatchObject({ phoneNumber: '15550207070', requiresFullSync: true });
   });
 });

@@ -53,6 +53,25 @@ describe('sandbox mode end to end', () => {
     await until(async () => (await messageOf(poll.body.messageId))?.poll?.votes.length === 1, 15_000, 'the vote counted');
     expect((await send({ kind: 'vote', messageId: 'NOSUCHPOLL1', options: ['x'] })).status).toBe(404);
     expect((await send({ kind: 'edit', text: 'no target' })).status).toBe(400);
+    // A contact known only by its LID, until the server names its number.
+    const hidden = await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', {
+      key,
+      body: { from: '15557002021', text: 'guess who', addressing: 'lid', sharesPhoneNumber: false },
+    });
+    await until(async () => (await messageOf(hidden.body.messageId))?.chat?.endsWith('@lid'), 15_000, 'the message under its LID');
+    const named = await bridge.request('POST', '/v1/sandbox/sessions/demo/linked-profiles', { key, body: { contact: '15557002021' } });
+    expect(named.status).toBe(201);
+    expect(named.body).toMatchObject({ lid: hidden.body.from, pn: '15557002021@s.whatsapp.net' });
+    await until(async () => (await messageOf(hidden.body.messageId))?.chat === '15557002021@s.whatsapp.net', 15_000, 'the chat moved to the number');
+    // A channel post: ignored, until the session opts in.
+    const channel = await bridge.request('POST', '/v1/sandbox/sessions/demo/channel-posts', { key, body: { text: 'ignored news' } });
+    expect(channel.status).toBe(201);
+    expect(channel.body.channel).toMatch(/@newsletter$/);
+    expect((await bridge.request('PATCH', '/v1/sessions/demo', { key, body: { receive: { newsletters: true } } })).status).toBe(200);
+    const news = await bridge.request('POST', '/v1/sandbox/sessions/demo/channel-posts', { key, body: { channel: channel.body.channel, text: 'kept news' } });
+    await until(async () => (await messageOf(news.body.messageId))?.text === 'kept news', 15_000, 'the channel post kept');
+    expect(await messageOf(news.body.messageId)).toMatchObject({ chat: channel.body.channel });
+    expect(await messageOf(channel.body.messageId)).toBeUndefined();
 
     expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/phone-logout', { key })).status).toBe(200);
     await waitForSession(bridge, key, 'demo', hasStatus('logged_out'), 15_000);
@@ -79,6 +98,8 @@ describe('sandbox mode end to end', () => {
     const res = await bridge.request('POST', '/v1/sandbox/sessions/demo/messages', { key, body: { from: '+1 555', text: '' } });
     expect(res.status).toBe(400);
     expect((await bridge.request('POST', '/v1/sandbox/sessions/nope/scan', { key, body: {} })).status).toBe(404);
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/channel-posts', { key, body: { channel: 'news', text: 'x' } })).status).toBe(400);
+    expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/linked-profiles', { key, body: { contact: '+1' } })).status).toBe(400);
     expect((await bridge.request('POST', '/v1/sandbox/sessions/demo/scan', { body: {} })).status).toBe(401);
   });
 });

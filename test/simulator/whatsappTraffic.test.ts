@@ -10,6 +10,8 @@ import { hasStatus, until, waitForQr, waitForSession } from '../support/sessionW
 import { EVENT_TYPES } from '../../bridge/src/events/eventTypes.ts';
 import { SimulatedGroup } from '../../bridge/src/simulator/simulatedGroup.ts';
 import { postStatus } from '../../bridge/src/simulator/statusBroadcast.ts';
+import { postToChannel } from '../../bridge/src/simulator/channelPost.ts';
+import { sendLinkedProfile } from '../../bridge/src/simulator/linkedProfiles.ts';
 import type { SimulatedPhone } from '../../bridge/src/simulator/simulatedPhone.ts';
 import { startRecordingServer, type RecordingServer } from '../support/recordingServer.ts';
 
@@ -48,6 +50,12 @@ describe('real WhatsApp traffic, as a workflow sees it', () => {
   const hooksOf = (type: string, messageId: string) => received().filter((h) => h.type === type && h.data.messageId === messageId);
   const listed = async (query: string) => (await bridge.request('GET', `/v1/messages?${query}`, { key })).body.data as Array<Record<string, any>>;
   const byMessageId = async (messageId: string) => (await listed('session=shop&limit=200')).find((m) => m.messageId === messageId);
+  /** What /metrics counts of inbound stanzas ignored for `reason`. */
+  const ignored = async (reason: string) => {
+    const text = String((await bridge.request('GET', '/metrics')).body);
+    const line = text.split('\n').find((l) => l.startsWith('wab_inbound_ignored_total{') && l.includes(`reason="${reason}"`));
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  };
 
   beforeAll(async () => {
     simulator = await WhatsAppSimulator.start();
@@ -113,6 +121,39 @@ describe('real WhatsApp traffic, as a workflow sees it', () => {
       const contacts = (await bridge.request('GET', '/v1/contacts?session=shop', { key })).body.data as Array<Record<string, any>>;
       return contacts.some((c) => c.jid === contact.jid && c.lid === contact.lidJid);
     }, 15_000, 'the contact with its phone number and LID');
+  });
+
+  it('the server names the phone number of a LID (lid-mapping.update): the stored chat moves to it, and the next message carries it', async () => {
+    const contact = simulator.createContact('15557100020', 'Ivo');
+    contact.addressing = 'lid';
+    contact.sharesPhoneNumber = false;
+    const id = await contact.sendText(device, 'no number yet');
+    await until(() => hooksOf('message.received', id).length === 1, 20_000, 'message.received');
+    expect(hooksOf('message.received', id)[0].data).toMatchObject({ chat: contact.lidJid, from: contact.lidJid });
+    await sendLinkedProfile(simulator, device, contact);
+    await until(async () => (await byMessageId(id))?.chat === contact.jid, 15_000, 'the chat moved to the phone number');
+    expect(await byMessageId(id)).toMatchObject({ chat: contact.jid, chatLid: contact.lidJid, from: contact.jid, fromLid: contact.lidJid });
+    const next = await contact.sendText(device, 'now you know my number');
+    await until(() => hooksOf('message.received', next).length === 1, 20_000, 'the next message.received');
+    expect(hooksOf('message.received', next)[0].data).toMatchObject({ chat: contact.jid, chatLid: contact.lidJid, from: contact.jid });
+    expect((await listed(`chat=${contact.phoneNumber}`)).map((m) => m.messageId).sort()).toEqual([id, next].sort());
+  });
+
+  it('channel (newsletter) posts are counted and ignored unless the session opts in; then they are messages of the channel', async () => {
+    const before = await ignored('newsletter');
+    const first = await postToChannel(simulator, device, { text: 'news of the day' });
+    await until(async () => (await ignored('newsletter')) === before + 1, 20_000, 'the channel post counted as ignored');
+    expect(hooksOf('message.received', first.id)).toEqual([]);
+    expect(await byMessageId(first.id)).toBeUndefined();
+
+    const opted = await bridge.request('PATCH', '/v1/sessions/shop', { key, body: { receive: { newsletters: true } } });
+    expect(opted.status).toBe(200);
+    expect(opted.body.receive).toMatchObject({ newsletters: true });
+    const kept = await postToChannel(simulator, device, { channel: first.channel, text: 'more news' });
+    await until(() => hooksOf('message.received', kept.id).length === 1, 20_000, 'the channel post kept after the opt-in');
+    expect(hooksOf('message.received', kept.id)[0].data).toMatchObject({ chat: first.channel, type: 'text', text: 'more news', fromMe: false });
+    expect(await ignored('newsletter')).toBe(before + 1);
+    expect((await bridge.request('PATCH', '/v1/sessions/shop', { key, body: { receive: { newsletters: false } } })).status).toBe(200);
   });
 
   it('the protocol messages a phone sends a new device never become messages', async () => {
@@ -210,7 +251,7 @@ describe('real WhatsApp traffic, as a workflow sees it', () => {
 
     const opted = await bridge.request('PATCH', '/v1/sessions/shop', { key, body: { receive: { statusBroadcasts: true } } });
     expect(opted.status).toBe(200);
-    expect(opted.body.receive).toEqual({ statusBroadcasts: true, newsletters: false });
+    expect(opted.body.receive).toEqual({ statusBroadcasts: true, newsletters: false, history: 'recent' });
     const kept = (await postStatus(simulator, carol, device, 'sunset')).id;
     await until(() => hooksOf('message.received', kept).length === 1, 20_000, 'the status post kept after the opt-in');
     expect(hooksOf('message.received', kept)[0].data).toMatchObject({ chat: 'status@broadcast', from: carol.jid });

@@ -3,6 +3,7 @@ import type { SessionContext, SocketEventSink } from '../sessions/sessionGateway
 import type { SocketEvents, WhatsAppSocket } from '../whatsapp/socket.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { MessageDoc } from '../models/message.ts';
+import type { HistorySync } from '../models/session.ts';
 import type { ContactUpdate } from '../contacts/contactStore.ts';
 import type { LidDirectory } from '../identity/lidDirectory.ts';
 import { isGroup, isLid, isNewsletter, isPhoneNumberJid, isStatusBroadcast, userJid } from '../identity/jids.ts';
@@ -22,10 +23,12 @@ const GROUP_LOOKUP_MS = 5_000;
 
 export interface MessageSinkOptions {
   groups?: GroupMetadataCache;
-  /** The session's opt-ins (status posts, channel posts); read only when such a post arrives. */
-  receiveOf?: (sessionId: string) => Promise<InboundOptions>;
-  /** Store the messages of history sync (WA_HISTORY_SYNC); LID mappings and contacts are kept regardless. */
-  storeHistory?: boolean;
+  /**
+   * The session's opt-ins (status posts, channel posts; how much history sync to store), read only
+   * when such a post or a history sync arrives. Without it, history sync messages are not stored;
+   * LID mappings and contacts are kept regardless.
+   */
+  receiveOf?: (sessionId: string) => Promise<InboundOptions & { history?: HistorySync }>;
   /** Where upserts are kept from the moment Baileys emits them until they are stored or queued. */
   journal?: InboundJournal;
 }
@@ -173,13 +176,16 @@ export function messageSink(pipeline: InboundPipeline, lids: LidDirectory, log: 
       const onHistory: Listener<'messaging-history.set'> = (history) => {
         track(
           (async () => {
+            // Decided first, as the setting stands when the sync arrives. When it cannot be read,
+            // keep the messages: a setting of off stores less, it never loses anything.
+            const keep = options.receiveOf ? ((await options.receiveOf(ref.sessionId).catch(() => undefined))?.history ?? 'recent') : 'off';
             const mappings = (history as { lidPnMappings?: Array<{ lid: string; pn: string }> }).lidPnMappings ?? [];
             if (mappings.length) await lids.learn(org, mappings);
             const contacts = (history.contacts ?? []).filter((c) => typeof c.id === 'string') as ContactUpdate[];
             // Baileys rc14 leaves lidPnMappings out of the event (its buffer drops them); the contacts carry them.
             await lids.learn(org, contacts.map((c) => ({ lid: c.lid ?? (isLid(c.id) ? c.id : null), pn: c.phoneNumber ?? (isPhoneNumberJid(c.id) ? c.id : null) })));
             await pipeline.contacts(org, ref.session, contacts);
-            if (!options.storeHistory) return;
+            if (keep === 'off') return;
             const { docs } = await readUpsert(history.messages ?? []);
             await pipeline.history(docs);
           })().catch((err: unknown) => log.warn({ err, session: ref.session }, 'could not read a history sync')),

@@ -18,7 +18,7 @@ import { inboundMetrics } from './inboundMetrics.ts';
 import { inboundSpool } from './inboundSpool.ts';
 import { inboundJournal } from './inboundJournal.ts';
 import { groupMetadataCache } from '../groups/groupMetadataCache.ts';
-import type { InboundOptions } from './normalizeMessage.ts';
+import type { SessionReceive } from '../models/session.ts';
 import type { SocketSettings } from '../sessions/sessionSocket.ts';
 
 /** How long close() waits for the retry queue's worker before disconnecting it. */
@@ -63,20 +63,23 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   const groups = groupMetadataCache();
   // A session's opt-ins, read (one lookup by id) only when a status or channel post arrives, so a
   // change through PATCH /v1/sessions/:name applies to the next post on every instance.
-  const receiveOf = async (sessionId: string): Promise<InboundOptions> => {
-    const doc = await state.models.Session.findById(sessionId, { receive: 1 }).maxTimeMS(5_000).lean<{ receive?: InboundOptions }>();
-    return { statusBroadcasts: doc?.receive?.statusBroadcasts === true, newsletters: doc?.receive?.newsletters === true };
+  const receiveOf = async (sessionId: string): Promise<SessionReceive> => {
+    const doc = await state.models.Session.findById(sessionId, { receive: 1 }).maxTimeMS(5_000).lean<{ receive?: Partial<SessionReceive> }>();
+    return {
+      statusBroadcasts: doc?.receive?.statusBroadcasts === true,
+      newsletters: doc?.receive?.newsletters === true,
+      history: doc?.receive?.history ?? state.config.waHistorySync,
+    };
   };
   const journal = inboundJournal(join(state.config.spoolDir, state.keyPrefix, 'journal'), state.config.instanceId, state.log);
   const sink = messageSink(pipeline, lids, state.log, metrics, {
-    storeHistory: state.config.waHistorySync !== 'off',
     groups,
     receiveOf,
     journal,
   });
   /** What the session sockets need from the store: retry receipts are answered from what was sent. */
   const socketSettings: SocketSettings = (ctx) => ({
-    syncFullHistory: state.config.waHistorySync === 'full',
+    syncFullHistory: (ctx.history ?? state.config.waHistorySync) === 'full',
     cachedGroupMetadata: async (jid) => groups.get(`${ctx.organizationId}/${ctx.sessionName}`, jid),
     getMessage: async (key) => {
       if (!key.id || key.fromMe !== true) return undefined;

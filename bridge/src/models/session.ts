@@ -36,7 +36,15 @@ export interface SessionReceive {
   statusBroadcasts: boolean;
   /** Channel (newsletter) posts as messages. */
   newsletters: boolean;
+  /**
+   * What the phone's history sync keeps: `off` (only LID mappings and contacts), `recent` (the
+   * recent chats WhatsApp sends a new device), `full` (asks for the full history when the session
+   * pairs). Absent on sessions created before the setting: the deployment's WA_HISTORY_SYNC.
+   */
+  history?: HistorySync;
 }
+
+export type HistorySync = 'off' | 'recent' | 'full';
 
 const sessionSchema = new Schema<SessionDoc>(
   {

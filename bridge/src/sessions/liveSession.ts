@@ -65,7 +65,7 @@ export class LiveSession {
   constructor(deps: LiveSessionDeps, doc: SessionDoc, lease: Lease) {
     this.deps = deps;
     this.log = deps.log;
-    this.ctx = { organizationId: doc.organizationId, sessionId: doc._id, sessionName: doc.name };
+    this.ctx = { organizationId: doc.organizationId, sessionId: doc._id, sessionName: doc.name, history: doc.receive?.history };
     this.lease = lease;
     this.status = doc.status;
   }
@@ -249,6 +249,8 @@ export class LiveSession {
       return false;
     }
     this.status = status;
+    // A restart's socket asks for what the session is set to now (PATCH /v1/sessions/:name).
+    this.ctx.history = doc.receive?.history;
     return true;
   }
 

@@ -1,5 +1,6 @@
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
 import type { WhatsAppSocket } from '../whatsapp/socket.ts';
+import type { HistorySync } from '../models/session.ts';
 
 /** Who a socket belongs to, handed to everything that listens to it. */
 export interface SessionContext {
@@ -7,6 +8,8 @@ export interface SessionContext {
   /** The session document's id. */
   sessionId: string;
   sessionName: string;
+  /** The session's history-sync setting when its socket was made (`full` is asked for at pairing). */
+  history?: HistorySync;
 }
 
 /**

@@ -47,6 +47,8 @@ export interface SessionManagerOptions {
   rpcMs?: number;
   /** Whether this process runs session sockets (the sessions role); the use cases work either way. */
   owns?: boolean;
+  /** What a session receives unless it says otherwise. */
+  receiveDefaults?: SessionReceive;
 }
 
 export interface SessionManager extends SessionGateway {
@@ -105,7 +107,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   );
   options.metrics?.ownedBy(() => local.size);
   const commands = ownerCommands({ local, ownership, rpc, instanceId, rpcMs: options.rpcMs });
-  const service = sessionService({ models, log, authStore, qr, status, ownership, local, commands });
+  const service = sessionService({ models, log, authStore, qr, status, ownership, local, commands, receiveDefaults: options.receiveDefaults });
 
   return {
     ...service,

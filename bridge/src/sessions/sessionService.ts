@@ -26,6 +26,8 @@ export interface SessionServiceDeps {
   ownership: SessionOwnership;
   local: LocalSessions;
   commands: OwnerCommands;
+  /** What a session receives unless it says otherwise (the deployment's WA_HISTORY_SYNC for history). */
+  receiveDefaults?: SessionReceive;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface SessionServiceDeps {
  */
 export function sessionService(deps: SessionServiceDeps) {
   const { models, log, authStore, qr, status, ownership, local, commands } = deps;
+  const defaults = deps.receiveDefaults ?? DEFAULT_RECEIVE;
   const { Session } = models;
 
   async function find(organizationId: string, name: string): Promise<SessionDoc> {
@@ -43,7 +46,7 @@ export function sessionService(deps: SessionServiceDeps) {
     return doc;
   }
 
-  const view = async (organizationId: string, name: string): Promise<SessionView> => toView(await find(organizationId, name));
+  const view = async (organizationId: string, name: string): Promise<SessionView> => toView(await find(organizationId, name), defaults);
 
   /** Starts the socket here, unless another instance owns it or takes it (at capacity: the next claim pass). */
   async function startSession(doc: SessionDoc): Promise<void> {
@@ -88,7 +91,7 @@ export function sessionService(deps: SessionServiceDeps) {
         nextReconnectAt: null,
         fencingToken: 0,
         owner: null,
-        receive: { ...DEFAULT_RECEIVE, ...receive },
+        receive: { ...defaults, ...receive },
         createdAt: now,
         updatedAt: now,
       };
@@ -104,13 +107,13 @@ export function sessionService(deps: SessionServiceDeps) {
 
     async list(organizationId: string): Promise<SessionView[]> {
       const docs = await withDeadline(runListing<SessionDoc>(Session, sessionListing(organizationId)), DB_MS, 'session list');
-      return docs.map(toView);
+      return docs.map((doc) => toView(doc, defaults));
     },
 
     /** Settings that take effect at once (the socket sink reads them per message). */
     async update(organizationId: string, name: string, { receive }: { receive: Partial<SessionReceive> }): Promise<SessionView> {
       const doc = await find(organizationId, name);
-      const merged = { ...DEFAULT_RECEIVE, ...doc.receive, ...receive };
+      const merged = { ...defaults, ...doc.receive, ...receive };
       await withDeadline(Session.updateOne({ _id: doc._id }, { $set: { receive: merged, updatedAt: new Date() } }), DB_MS, 'session update');
       return await view(organizationId, name);
     },

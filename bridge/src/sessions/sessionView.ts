@@ -20,7 +20,8 @@ export interface SessionView {
 
 export const DEFAULT_RECEIVE: SessionReceive = { statusBroadcasts: false, newsletters: false };
 
-export function toView(doc: SessionDoc): SessionView {
+/** `defaults`: the deployment's (WA_HISTORY_SYNC for `history`), for what a session does not set. */
+export function toView(doc: SessionDoc, defaults: SessionReceive = DEFAULT_RECEIVE): SessionView {
   return {
     name: doc.name,
     status: doc.status,
@@ -32,7 +33,7 @@ export function toView(doc: SessionDoc): SessionView {
     lastDisconnectReason: doc.lastDisconnectReason ?? null,
     reconnectAttempts: doc.reconnectAttempts ?? 0,
     nextReconnectAt: isoOrNull(doc.nextReconnectAt),
-    receive: { ...DEFAULT_RECEIVE, ...doc.receive },
+    receive: { ...defaults, ...doc.receive },
     createdAt: isoOrNull(doc.createdAt),
   };
 }

@@ -6,6 +6,8 @@ import { contactAction, performContactAction, UnknownTarget } from './contactAct
 import { deviceJid, type LinkedDevice } from './linkedDevice.ts';
 import { isSimulatedGroupJid, SimulatedGroup, type GroupMember } from './simulatedGroup.ts';
 import { postStatus } from './statusBroadcast.ts';
+import { postToChannel } from './channelPost.ts';
+import { sendLinkedProfile } from './linkedProfiles.ts';
 import { OfflineQueueFullError } from './offlineQueue.ts';
 import { BurstInterruptedError } from './whatsAppSimulator.ts';
 
@@ -57,6 +59,11 @@ const textBody = z.object({ from: phoneNumber, to: z.string().min(3), text: z.st
 const groupMessageBody = textBody;
 const statusBody = textBody;
 const groupAddBody = z.object({ add: z.array(phoneNumber).min(1).max(256), to: z.string().min(3), by: phoneNumber.optional() });
+
+const channelJid = z.string().regex(/^\d{6,24}@newsletter$/, 'must be a channel JID: <digits>@newsletter');
+const channelPostBody = z.object({ to: z.string().min(3), channel: channelJid.optional(), text: z.string().min(1).max(65_536), id: z.string().regex(/^[A-Za-z0-9]{8,64}$/).optional() });
+/** The server names the phone number of a contact's LID (`contact`: its phone number). */
+const linkedProfileBody = z.object({ to: z.string().min(3), contact: phoneNumber });
 
 function describeGroup(group: SimulatedGroup) {
   return {
@@ -297,6 +304,24 @@ export function controlApi(defaultPhoneNumber = '15550000000') {
       });
       res.statusCode = 201;
       return { id, from: contact.jid, to: deviceJid(device) };
+    }
+    if (method === 'POST' && path === '/control/channel-posts') {
+      const body = parse(channelPostBody, await readJson(req));
+      const device = deviceFor(body.to);
+      const posted = await postToChannel(sim, device, body).catch((error: unknown) => {
+        throw offline(error);
+      });
+      res.statusCode = 201;
+      return { ...posted, to: deviceJid(device) };
+    }
+    if (method === 'POST' && path === '/control/linked-profiles') {
+      const body = parse(linkedProfileBody, await readJson(req));
+      const device = deviceFor(body.to);
+      const sent = await sendLinkedProfile(sim, device, contactFor(body.contact)).catch((error: unknown) => {
+        throw offline(error);
+      });
+      res.statusCode = 201;
+      return { ...sent, to: deviceJid(device) };
     }
     // --- End of groups and status ---
     // --- Offline queue: a burst of texts from a contact; how many stanzas a device has not acknowledged. ---

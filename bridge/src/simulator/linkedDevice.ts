@@ -24,6 +24,8 @@ export interface LinkedDevice {
   keys: UploadedKeys | undefined;
   /** Whether the phone has sent this device its initial history bootstrap. */
   bootstrapped: boolean;
+  /** Whether the client asked for the full history when it registered (DeviceProps.requireFullSync). */
+  requiresFullSync?: boolean;
 }
 
 export function deviceJid(device: LinkedDevice): string {

@@ -16,13 +16,15 @@ export interface PendingPairing {
   noiseKeyPublic: Buffer;
   /** Set when the client asked to pair by phone number instead of QR. */
   linkCode?: LinkCodeRequest;
+  /** The client's DeviceProps.requireFullSync (Baileys: `syncFullHistory`, validate-connection.js generateRegistrationNode). */
+  requiresFullSync: boolean;
 }
 
 /**
  * Asks a registering client to show QR codes; the refs rotate on the client's side. The pairing is
  * returned at once: the client may show (and a phone scan) the first QR before its answer arrives.
  */
-export function offerPairing(connection: DeviceConnection, noiseKeyPublic: Buffer): PendingPairing {
+export function offerPairing(connection: DeviceConnection, noiseKeyPublic: Buffer, registration?: proto.ClientPayload.IDevicePairingRegistrationData | null): PendingPairing {
   const refs = Array.from({ length: REF_COUNT }, () => `2@${randomBytes(24).toString('base64')}`);
   const iq: BinaryNode = {
     tag: 'iq',
@@ -31,7 +33,8 @@ export function offerPairing(connection: DeviceConnection, noiseKeyPublic: Buffe
   };
   // The client acknowledges pair-device with an empty result; nothing in it matters here.
   connection.query(iq).catch(() => undefined);
-  return { connection, refs, noiseKeyPublic };
+  const props = registration?.deviceProps ? proto.DeviceProps.decode(registration.deviceProps) : undefined;
+  return { connection, refs, noiseKeyPublic, requiresFullSync: props?.requireFullSync === true };
 }
 
 /**
@@ -51,6 +54,7 @@ export async function completePairing(pending: PendingPairing, phone: SimulatedP
     identityKeyPublic: qr.identityKeyPublic,
     keys: undefined,
     bootstrapped: false,
+    requiresFullSync: pending.requiresFullSync,
   };
   const reply = await pending.connection.query({
     tag: 'iq',

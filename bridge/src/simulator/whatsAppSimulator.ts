@@ -377,7 +377,7 @@ export class WhatsAppSimulator {
 
   async #onHandshake(connection: DeviceConnection, { clientStaticPublic, payload }: ClientFinish): Promise<void> {
     if (payload.devicePairingData) {
-      this.#pending.add(offerPairing(connection, clientStaticPublic));
+      this.#pending.add(offerPairing(connection, clientStaticPublic, payload.devicePairingData));
       return;
     }
     const jid = `${String(payload.username)}:${payload.device ?? 0}@s.whatsapp.net`;

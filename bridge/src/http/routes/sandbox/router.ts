@@ -14,22 +14,22 @@ import { sessionParams } from '../sessions/schemas.ts';
 // The body schema only (zod, no simulator code): the actions are loaded in the handler.
 import { contactAction } from '../../../simulator/contactActions.ts';
 
-const phoneNumber = z.string().regex(/^\d{6,15}$/, 'must be digits only, country code first (e.g. 15557001234)');
-const scanBody = z.object({ phoneNumber: phoneNumber.optional(), pushName: z.string().max(64).optional() }).strict();
-const inboundBody = z.intersection(z.object({ from: phoneNumber }), contactAction);
-const textBody = z.object({ from: phoneNumber, text: z.string().min(1).max(65_536) }).strict();
-const receiptBody = z.object({ from: phoneNumber, messageId: z.string().min(1).max(128), type: z.enum(['delivery', 'read']) }).strict();
+export const phoneNumber = z.string().regex(/^\d{6,15}$/, 'must be digits only, country code first (e.g. 15557001234)');
+export const scanBody = z.object({ phoneNumber: phoneNumber.optional(), pushName: z.string().max(64).optional() }).strict();
+export const inboundBody = z.intersection(z.object({ from: phoneNumber }), contactAction);
+export const textBody = z.object({ from: phoneNumber, text: z.string().min(1).max(65_536) }).strict();
+export const receiptBody = z.object({ from: phoneNumber, messageId: z.string().min(1).max(128), type: z.enum(['delivery', 'read']) }).strict();
 
 // --- History sync (POST /:name/history-sync) ---
 const historyMessage = z.object({ text: z.string().min(1).max(4_096), fromMe: z.boolean().optional() }).strict();
-const historySyncBody = z
+export const historySyncBody = z
   .object({ chats: z.array(z.object({ with: phoneNumber, messages: z.array(historyMessage).max(200) }).strict()).max(100).optional() })
   .strict();
 // --- End of history sync ---
 
 // --- Groups and status (POST /:name/groups…, POST /:name/status) ---
-const groupJid = z.string().regex(/^(\d{5,15}-\d{9,10}|\d{18})@g\.us$/, 'must be a group JID: <digits>-<digits>@g.us or 18 digits @g.us');
-const groupBody = z
+export const groupJid = z.string().regex(/^(\d{5,15}-\d{9,10}|\d{18})@g\.us$/, 'must be a group JID: <digits>-<digits>@g.us or 18 digits @g.us');
+export const groupBody = z
   .object({
     subject: z.string().min(1).max(100),
     participants: z.array(phoneNumber).min(1).max(256),
@@ -37,10 +37,16 @@ const groupBody = z
     addressingMode: z.enum(['pn', 'lid']).optional(),
   })
   .strict();
-const groupAddBody = z.object({ add: z.array(phoneNumber).min(1).max(256) }).strict();
+export const groupAddBody = z.object({ add: z.array(phoneNumber).min(1).max(256) }).strict();
 // Loaded on first use, like the simulator itself: only a sandbox bridge ever reaches these routes.
 const groups = () => import('../../../simulator/simulatedGroup.ts');
 const statuses = () => import('../../../simulator/statusBroadcast.ts');
+const channels = () => import('../../../simulator/channelPost.ts');
+const linkedProfiles = () => import('../../../simulator/linkedProfiles.ts');
+export const channelPostBody = z
+  .object({ channel: z.string().regex(/^\d{6,24}@newsletter$/, 'must be a channel JID: <digits>@newsletter').optional(), text: z.string().min(1).max(65_536) })
+  .strict();
+export const linkedProfileBody = z.object({ contact: phoneNumber }).strict();
 // --- End of groups and status ---
 
 /** Each session pairs with its own simulated phone unless told otherwise: a stable number from its id. */
@@ -70,7 +76,13 @@ export function sandboxActions(manager: SessionManager, simulator: WhatsAppSimul
 }
 
 function describe(device: LinkedDevice) {
-  return { jid: `${device.phone.phoneNumber}:${device.deviceId}@s.whatsapp.net`, phoneNumber: device.phone.phoneNumber, deviceId: device.deviceId };
+  return {
+    jid: `${device.phone.phoneNumber}:${device.deviceId}@s.whatsapp.net`,
+    phoneNumber: device.phone.phoneNumber,
+    deviceId: device.deviceId,
+    // What the session's Baileys asked for when it registered (receive.history "full").
+    requiresFullSync: device.requiresFullSync === true,
+  };
 }
 
 /**
@@ -210,6 +222,26 @@ export function sandboxRouter({ authenticate, manager, simulator }: { authentica
     const { id } = await (await statuses()).postStatus(simulator, contact, device, text).catch(notConnected(doc));
     ctx.status = 201;
     ctx.body = { messageId: id, from: contact.jid, to: describe(device).jid };
+  });
+
+  router.post('/:name/channel-posts', async (ctx) => {
+    const { channel, text } = bodyOf(ctx, channelPostBody);
+    const doc = await sessionOf(ctx, organizationOf(ctx));
+    const device = deviceOf(doc);
+    const posted = await (await channels()).postToChannel(simulator, device, { channel, text }).catch(notConnected(doc));
+    ctx.status = 201;
+    ctx.body = { messageId: posted.id, channel: posted.channel, to: describe(device).jid };
+  });
+
+  router.post('/:name/linked-profiles', async (ctx) => {
+    const { contact } = bodyOf(ctx, linkedProfileBody);
+    const doc = await sessionOf(ctx, organizationOf(ctx));
+    const device = deviceOf(doc);
+    const known = simulator.contact(contact);
+    if (!known) throw notFound('contact_not_found', `No simulated contact ${contact}.`);
+    const sent = await (await linkedProfiles()).sendLinkedProfile(simulator, device, known).catch(notConnected(doc));
+    ctx.status = 201;
+    ctx.body = { notificationId: sent.id, lid: sent.lid, pn: sent.pn, to: describe(device).jid };
   });
   // --- End of groups and status ---
 

@@ -4,14 +4,16 @@ export const sessionName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must 
 
 export const sessionParams = z.object({ name: sessionName });
 
-const receive = z.object({ statusBroadcasts: z.boolean().optional(), newsletters: z.boolean().optional() }).strict();
+const receive = z
+  .object({ statusBroadcasts: z.boolean().optional(), newsletters: z.boolean().optional(), history: z.enum(['off', 'recent', 'full']).optional() })
+  .strict();
 
 export const createSessionBody = z
   .object({
     name: sessionName,
     /** Start right away (and show a QR); default true. */
     start: z.boolean().default(true),
-    /** Keep status posts and channel posts as messages (both off by default). */
+    /** Keep status posts and channel posts as messages (both off by default); how much history sync to keep (default WA_HISTORY_SYNC). */
     receive: receive.optional(),
   })
   .strict();
