@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
+    // Each response a test bridge writes is checked against the OpenAPI document (openapiConformance.ts).
+    setupFiles: ['test/support/openapiConformanceSetup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
     globalSetup: ['test/support/globalSetup.ts'],
+    setupFiles: ['test/support/openapiConformanceSetup.ts'],
     testTimeout: 120_000,
     hookTimeout: 400_000,
     pool: 'forks',

@@ -143,6 +143,36 @@ ensure_services() {
   return 0
 }
 
+# Debian's chromium, for the browser tests (test/browser/, driven by playwright-core from npm).
+# Installed with apt-get when missing (root only, non-interactive, as in CI with CI=true); its
+# path is exported as CHROMIUM_PATH, which the tests read. Idempotent: a found binary is kept.
+chromium_binary() {
+  local candidate
+  for candidate in "${CHROMIUM_PATH:-}" "$(command -v chromium || true)" "$(command -v chromium-browser || true)" /usr/bin/chromium; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+
+ensure_chromium() {
+  local found
+  if ! found="$(chromium_binary)"; then
+    if [ "$(id -u)" != 0 ]; then
+      log "chromium is needed by the browser tests and only root can install it: sudo apt-get install chromium (or set CHROMIUM_PATH)"
+      exit 1
+    fi
+    local apt_log="$WAB_CACHE/log/apt-chromium.log"
+    log "installing Debian's chromium for the browser tests: apt-get install chromium (log: $apt_log)"
+    {
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update &&
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium
+    } >"$apt_log" 2>&1 || { log "apt-get install chromium failed; last lines of $apt_log:"; tail -n 20 "$apt_log" >&2; exit 1; }
+    found="$(chromium_binary)" || { log "chromium was installed but no chromium binary was found"; exit 1; }
+    log "installed $("$found" --version 2>/dev/null || echo chromium) at $found"
+  fi
+  export CHROMIUM_PATH="$found"
+}
+
 ensure_toolchain() {
   ensure_node
   ensure_deps

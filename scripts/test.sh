@@ -5,6 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
 ensure_mongodb_built
 ensure_services
+ensure_chromium
 cd "$ROOT"
 log "node $(node --version)"
 log "typecheck"; npm run --silent typecheck

@@ -3,9 +3,10 @@ import type Router from '@koa/router';
 import type { Config } from './config.ts';
 import { createAppState, type AppState, type AppStateOptions } from './appState.ts';
 import { createApp } from './http/app.ts';
-import { healthRouter } from './http/routes/health/router.ts';
+import { healthRouter, metricsRouter } from './http/routes/health/router.ts';
 import { adminRouter } from './http/routes/admin/router.ts';
 import { mongoEventRecorder } from './events/eventRecorder.ts';
+import { eventMetrics } from './events/eventMetrics.ts';
 import type { EventRecorder } from './events/eventTypes.ts';
 import type { SocketFactory } from './whatsapp/socket.ts';
 import { createWebhookEngine, type WebhookEngine, type WebhookTuning } from './webhooks/webhookEngine.ts';
@@ -33,6 +34,7 @@ import { authenticate } from './http/middleware/auth.ts';
 import { apiKeyService } from './services/apiKeyService.ts';
 import { pairingRouter } from './http/routes/pairing/router.ts';
 import { sandboxActions, sandboxRouter } from './http/routes/sandbox/router.ts';
+import { docsRouter } from './http/routes/docs/router.ts';
 
 /**
  * The composition root: builds the application state once, then every feature from it, in the
@@ -59,12 +61,16 @@ export interface BridgeOptions extends AppStateOptions {
   media?: MessagingOptions['media'];
   /** How long a command waits for the owning instance's answer (35 s; tests shorten it). */
   sessionRpcMs?: number;
+  /** How long each QR code is shown (Baileys' qrTimeout; the pairing page's browser tests shorten it). */
+  qrTimeoutMs?: number;
 }
 
 export interface Bridge {
   state: AppState;
   events: EventRecorder;
   app: Koa;
+  /** With METRICS_PORT: the app that serves /metrics on a listener of its own (the main app then does not). */
+  metricsApp: Koa | undefined;
   webhooks: WebhookEngine;
   /** The feature sinks (messages, contacts) attached to every session socket. */
   sinks: SocketEventSink[];
@@ -98,6 +104,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     );
   }
   const events = mongoEventRecorder(state.models, state.log);
+  eventMetrics(state.metrics.registry, events);
   const webhooks = createWebhookEngine(state, events, options.webhooks);
   state.onClose('webhook engine', () => webhooks.close());
 
@@ -135,6 +142,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     owns: roles.has('sessions'),
     receiveDefaults: { statusBroadcasts: false, newsletters: false, history: config.waHistorySync },
     rpcMs: options.sessionRpcMs,
+    qrTimeoutMs: options.qrTimeoutMs,
     backoff: options.reconnect?.backoff,
     random: options.reconnect?.random,
   });
@@ -157,14 +165,18 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     webhooksRouter({ authenticate: authenticateCaller, registry: webhooks.registry, deliveries: webhooks.deliveries }),
     messagesRouter({ authenticate: authenticateCaller, sender: messaging.sender, query: messaging.query }),
     contactsRouter({ authenticate: authenticateCaller, contacts: messaging.contacts }),
+    // GET /openapi.json and /docs: no key, like the health routes.
+    docsRouter({ sandbox: sandbox !== undefined }),
   ];
   const routers: Router[] = [healthRouter(state), ...(roles.has('api') ? api : []), ...(options.extraRouters?.(state) ?? [])];
   const app = createApp(state, routers);
+  const metricsApp = config.metricsPort === undefined ? undefined : createApp(state, [metricsRouter(state)]);
 
   return {
     state,
     events,
     app,
+    metricsApp,
     webhooks,
     sinks,
     messagingBacklog: () => messaging.pipeline.backlog(),

@@ -109,7 +109,16 @@ const schema = z.object({
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^\S+$/, 'must not contain spaces (it is sent as Authorization: Bearer <token>)')
+    .optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
+
+/** Every environment variable the bridge reads (the compose file and the Dockerfile are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   port: number;
@@ -146,6 +155,10 @@ export interface Config {
   waSandboxStateFile: string;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise). */
+  metricsToken: string | undefined;
+  /** METRICS_PORT: when set, /metrics is served on a listener of its own on this port and not on PORT. */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -169,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.WA_SANDBOX && c.WA_WEBSOCKET_URL) {
     throw new ConfigError('Invalid configuration: WA_WEBSOCKET_URL cannot be combined with WA_SANDBOX=true (the sandbox points sessions at its own simulator)');
+  }
+  if (c.METRICS_PORT !== undefined && c.METRICS_PORT === c.PORT) {
+    throw new ConfigError(`Invalid configuration: METRICS_PORT must differ from PORT (both are ${c.PORT})`);
   }
   return {
     port: c.PORT,
@@ -196,5 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     waSandboxStateFile: c.WA_SANDBOX_STATE_FILE ?? join(homedir(), '.cache', 'whatsapp-bridge', 'sandbox-state.json'),
     logLevel: c.LOG_LEVEL,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: c.METRICS_TOKEN,
+    metricsPort: c.METRICS_PORT,
   };
 }

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const bridge = await createBridge(config);
   const { state } = bridge;
   const running = await listen(bridge.app, config.port, state.log);
+  // METRICS_PORT: /metrics alone on a listener of its own (e.g. reachable only from the monitoring network).
+  const metrics = bridge.metricsApp && config.metricsPort !== undefined ? await listen(bridge.metricsApp, config.metricsPort, state.log) : undefined;
   await bridge.start();
+  if (metrics) state.log.info({ url: `${metrics.url}/metrics` }, `metrics listening on ${metrics.url}/metrics`);
   state.log.info({ url: running.url, publicUrl: config.publicUrl, instanceId: config.instanceId }, `bridge listening on ${running.url}`);
 
   let stopping = false;
@@ -30,7 +33,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5_000);
     hardStop.unref();
-    await running.shutdown(config.shutdownTimeoutMs);
+    await Promise.all([running.shutdown(config.shutdownTimeoutMs), metrics?.shutdown(config.shutdownTimeoutMs)]);
     await bridge.close();
     state.log.info('stopped');
     process.exit(0);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { freePort } from './services.ts';
 import { ADMIN_KEY, MONGODB_URI, REDIS_URL, deleteRedisKeys, withDatabase } from './stack.ts';
+import { CONFORMANCE_ENABLED, recordMismatchLines } from './openapiConformance.ts';
 
 const MAIN = fileURLToPath(new URL('./fakeBridgeMain.ts', import.meta.url));
 /** The bridge with the real Baileys (baileysBridgeMain.ts): set WA_WEBSOCKET_URL to a simulator. */
@@ -44,12 +45,20 @@ export async function launchBridge(deployment: Deployment, name: string, env: Re
       PORT: String(port),
       LOG_LEVEL: 'warn',
       NODE_NO_WARNINGS: '1',
+      // serveBridge prints responses that contradict the OpenAPI document; they fail the test here.
+      ...(CONFORMANCE_ENABLED ? { OPENAPI_CONFORMANCE: 'report' } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    recordMismatchLines(lines.join('\n'));
+  });
   child.stderr!.on('data', (d: Buffer) => (out += d));
   await new Promise<void>((resolve, reject) => {
     const check = () => {

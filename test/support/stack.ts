@@ -11,6 +11,7 @@ import { listen, type RunningServer } from '../../bridge/src/server.ts';
 import { createApp } from '../../bridge/src/http/app.ts';
 import { createLogger } from '../../bridge/src/infra/logger.ts';
 import { FakeWhatsApp } from './fakeSocket.ts';
+import { installConformance } from './openapiConformance.ts';
 
 // The suite runs against whatever MONGODB_URI names (MongoDB, Atlas, a FerretDB 2), by default the
 // local server scripts/test.sh starts. Each test bridge uses a database of its own.
@@ -85,6 +86,8 @@ export async function startTestBridge(options: TestBridgeOptions): Promise<TestB
   });
   const { state } = bridge;
   const app = options.routers ? createApp(state, options.routers(state)) : bridge.app;
+  // Every response is checked against the OpenAPI document; a mismatch fails the test (openapiConformanceSetup.ts).
+  installConformance(app, config.waSandbox);
   const running = await listen(app, 0, state.log, '127.0.0.1');
   if (!options.noStart) await bridge.start();
 

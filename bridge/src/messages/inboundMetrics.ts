@@ -1,8 +1,9 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { IgnoredReason } from './normalizeMessage.ts';
+import { withDeadline } from '../infra/deadline.ts';
 
 /** What the inbound path set aside: stanzas that are not chat messages, and ones it could not read. */
-export function inboundMetrics(registry: Registry, deadLetters?: () => Promise<number>) {
+export function inboundMetrics(registry: Registry, deadLetters?: () => Promise<number>, backlog?: () => Promise<number>) {
   const ignored = new Counter({
     name: 'wab_inbound_ignored_total',
     help: 'Stanzas Baileys emitted as messages that are not messages of a chat (protocol messages, sender keys, group notices, status and channel posts), by reason',
@@ -26,6 +27,17 @@ export function inboundMetrics(registry: Registry, deadLetters?: () => Promise<n
     registers: [registry],
     async collect() {
       if (deadLetters) this.set(await deadLetters().catch(() => 0));
+    },
+  });
+  new Gauge({
+    name: 'wab_inbound_queue_jobs',
+    help: 'Inbound writes waiting in the retry queue (Redis) for MongoDB: waiting, delayed or in progress',
+    registers: [registry],
+    async collect() {
+      if (!backlog) return;
+      // Redis unreachable: keep the last value (readiness reports the outage) and do not hold the scrape.
+      const count = await withDeadline(backlog(), 2_000, 'inbound retry queue count').catch(() => undefined);
+      if (count !== undefined) this.set(count);
     },
   });
   const spooled = new Counter({

@@ -42,8 +42,12 @@ export function createMessaging(state: AppState, events: EventRecorder, options:
   const lids = lidDirectory(state.models, state.log);
   const queueConnection = createRedis(state.config.redisUrl, 'queue');
   const workerConnection = createRedis(state.config.redisUrl, 'queue');
-  // The metrics read the pipeline's dead letters when scraped; the pipeline counts its give-ups in them.
-  const metrics = inboundMetrics(state.metrics.registry, async () => (await pipeline.deadLetters(1)).total);
+  // The metrics read the pipeline's dead letters and retry-queue backlog when scraped; the pipeline counts its give-ups in them.
+  const metrics = inboundMetrics(
+    state.metrics.registry,
+    async () => (await pipeline.deadLetters(1)).total,
+    () => pipeline.backlog(),
+  );
   const pipeline = inboundPipeline(
     { store, contacts, log: state.log, queueConnection, workerConnection, keyPrefix: state.keyPrefix, gaveUp: metrics.gaveUp, spooled: metrics.spooled, spool: inboundSpool(join(state.config.spoolDir, state.keyPrefix), state.config.instanceId, state.log) },
     { decryptionTimeoutMs: state.config.decryptionTimeoutMs, ...options.inbound },

@@ -30,6 +30,8 @@ export interface LiveSessionDeps {
   backoff?: BackoffSchedule;
   random: () => number;
   metrics?: SessionMetrics;
+  /** How long each QR code is shown (Baileys' qrTimeout); unset: 60 s for the first, 20 s for the next. */
+  qrTimeoutMs?: number;
   /** Whether this instance still holds the lease (checked before every auth-state write). */
   holds(lease: Lease): Promise<boolean>;
   /** Called once when the session ends here: `release` gives the lease back (false when it was lost). */
@@ -163,7 +165,9 @@ export class LiveSession {
     if (this.closed || !auth) return;
     this.qrCount = 0;
     try {
-      const opened: SessionSocket = new SessionSocket({ factory: this.deps.socketFactory, sinks: this.deps.sinks, log: this.log, waWebSocketUrl: this.deps.waWebSocketUrl, settings: this.deps.socketSettings }, this.ctx, auth, {
+      const { socketSettings, qrTimeoutMs } = this.deps;
+      const settings = qrTimeoutMs ? (ctx: SessionContext) => ({ ...socketSettings?.(ctx), qrTimeoutMs }) : socketSettings;
+      const opened: SessionSocket = new SessionSocket({ factory: this.deps.socketFactory, sinks: this.deps.sinks, log: this.log, waWebSocketUrl: this.deps.waWebSocketUrl, settings }, this.ctx, auth, {
         creds: () => this.enqueue(() => auth.saveCreds()),
         connection: (update) => {
           if (this.current !== opened) return;
@@ -184,7 +188,9 @@ export class LiveSession {
     if (this.closed) return;
     const { sessionId } = this.ctx;
     if (update.qr) {
-      const ttl = this.qrCount++ === 0 ? FIRST_QR_TTL_MS : NEXT_QR_TTL_MS;
+      // As long as Baileys shows it: its qrTimeout for every code, or 60 s for the first and 20 s for the next.
+      const ttl = this.deps.qrTimeoutMs ?? (this.qrCount === 0 ? FIRST_QR_TTL_MS : NEXT_QR_TTL_MS);
+      this.qrCount++;
       const stored = await withDeadline(this.deps.qr.put(sessionId, update.qr, ttl), DB_MS, 'QR store');
       await withDeadline(this.deps.updates.publish({ type: 'qr', sessionId, ...stored }), DB_MS, 'QR publish').catch(() => undefined);
       await this.setStatus('qr_ready');
@@ -204,7 +210,11 @@ export class LiveSession {
   /** Where a reconnect is decided: by the close's DisconnectReason, the attempts so far and whether the session is paired. */
   private async onClose(statusCode: number | undefined): Promise<void> {
     const creds = this.auth?.state.creds;
-    const decision = decideReconnect(statusCode, { attempt: this.attempts, random: this.deps.random(), paired: Boolean(creds?.registered || creds?.me), qrShown: this.qrCount > 0, schedule: this.deps.backoff });
+    // Baileys sets `me` as soon as a pairing code is requested: with the code never typed
+    // (registered still false) the session is no more paired than before.
+    const pendingCode = Boolean(creds && !creds.registered && creds.pairingCode);
+    const paired = Boolean(creds?.registered || creds?.me) && !pendingCode;
+    const decision = decideReconnect(statusCode, { attempt: this.attempts, random: this.deps.random(), paired, qrShown: this.qrCount > 0, schedule: this.deps.backoff });
     const now = new Date();
     this.log.info({ session: this.ctx.sessionName, statusCode, decision }, 'session socket closed');
     this.deps.metrics?.disconnected(decision.reason, decision.action);
@@ -233,6 +243,12 @@ export class LiveSession {
         this.auth = undefined;
         await this.setStatus(decision.status, { ...ended, phoneNumber: null, pushName: null }, decision.reason);
       } else {
+        if (decision.reason === 'qr_timeout' && creds?.me) {
+          // A pairing code was asked for and never typed: those creds would log in as that number
+          // at the next start and be refused. Nothing was paired, so the next start begins afresh.
+          await this.deps.authStore.wipe(this.ctx.sessionId);
+          this.auth = undefined;
+        }
         await this.setStatus('stopped', ended, decision.reason);
       }
     } finally {

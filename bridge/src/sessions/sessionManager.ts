@@ -13,6 +13,8 @@ import type { OwnerRpc } from './ownerRpc.ts';
 import type { SessionMetrics } from './sessionMetrics.ts';
 import type { BackoffSchedule } from './reconnectPolicy.ts';
 import type { SessionView } from './sessionView.ts';
+import type { PairingGrant } from './pairingLinks.ts';
+import type { PairingRestart } from './sessionService.ts';
 import { sessionStatusStore } from './sessionStatus.ts';
 import { SessionOwnership } from './sessionOwnership.ts';
 import { LocalSessions } from './localSessions.ts';
@@ -39,6 +41,11 @@ export interface SessionManagerOptions {
   socketSettings?: SocketSettings;
   /** How many sessions start at once during restore and claiming. */
   startConcurrency?: number;
+  /**
+   * How long each QR code is shown (Baileys' qrTimeout; tests shorten it). Unset: Baileys' own
+   * 60 s for the first code and 20 s for the next ones.
+   */
+  qrTimeoutMs?: number;
   /** Source of the backoff jitter, in [0, 1). */
   random?: () => number;
   backoff?: BackoffSchedule;
@@ -66,6 +73,10 @@ export interface SessionManager extends SessionGateway {
   logout(organizationId: string, name: string): Promise<SessionView>;
   remove(organizationId: string, name: string, purge: boolean): Promise<void>;
   requestPairingCode(organizationId: string, name: string, phoneNumber: string): Promise<string>;
+  /** A pairing link's fresh code: starts the link's unpaired session again when its codes ran out. */
+  restartPairing(grant: PairingGrant): Promise<PairingRestart>;
+  /** A pairing link's pairing by phone number (only while the link's session is unpaired). */
+  requestPairingCodeByLink(grant: PairingGrant, phoneNumber: string): Promise<string>;
   currentQr(sessionId: string): Promise<StoredQr | null>;
   subscribe(sessionId: string, listener: (update: SessionUpdate) => void): () => void;
   registerSink(sink: SocketEventSink): void;
@@ -102,7 +113,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     owns: options.owns,
   });
   const local = new LocalSessions(
-    { socketFactory: options.socketFactory, sinks, authStore, qr, updates, status, log, waWebSocketUrl: options.waWebSocketUrl, socketSettings: options.socketSettings, backoff: options.backoff, random, metrics: options.metrics },
+    { socketFactory: options.socketFactory, sinks, authStore, qr, updates, status, log, waWebSocketUrl: options.waWebSocketUrl, socketSettings: options.socketSettings, backoff: options.backoff, random, metrics: options.metrics, qrTimeoutMs: options.qrTimeoutMs },
     ownership,
   );
   options.metrics?.ownedBy(() => local.size);

@@ -1,7 +1,7 @@
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from '../infra/logger.ts';
 import type { Models } from '../models/index.ts';
-import type { SessionDoc, SessionReceive } from '../models/session.ts';
+import type { SessionDoc, SessionReceive, SessionStatus } from '../models/session.ts';
 import { newId } from '../infra/ids.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import { isDuplicateKey } from '../infra/duplicateKey.ts';
@@ -13,9 +13,22 @@ import type { SessionStatusStore } from './sessionStatus.ts';
 import type { SessionOwnership } from './sessionOwnership.ts';
 import type { LocalSessions } from './localSessions.ts';
 import type { OwnerCommands } from './ownerCommands.ts';
+import type { PairingGrant } from './pairingLinks.ts';
 import { DEFAULT_RECEIVE, sessionListing, toView, type SessionView } from './sessionView.ts';
 
 const DB_MS = 10_000;
+
+/** Statuses in which a session that should run is on its way to a QR code (or shows one). */
+const PAIRING_UNDER_WAY: readonly SessionStatus[] = ['starting', 'qr_ready', 'connecting', 'reconnecting'];
+
+export const PAIRING_LINK_INVALID = 'This pairing link is invalid or has expired. Ask for a new one.';
+
+/** What POST /pair/:token/restart did: `restarted` is false when the session was already on its way to a code. */
+export interface PairingRestart {
+  name: string;
+  status: SessionStatus;
+  restarted: boolean;
+}
 
 export interface SessionServiceDeps {
   models: Models;
@@ -66,12 +79,53 @@ export function sessionService(deps: SessionServiceDeps) {
     });
   }
 
+  async function findById(sessionId: string): Promise<SessionDoc | null> {
+    return await withDeadline(Session.findById(sessionId).lean<SessionDoc>(), DB_MS, 'session lookup');
+  }
+
+  /**
+   * The session a pairing link may act on: the link's own, only while it is unpaired, and only if
+   * it was not paired since the link was issued (a link that paired a session, which was then
+   * logged out, does not pair it again: ask for a new link).
+   */
+  async function unpairedSessionOf(grant: PairingGrant): Promise<SessionDoc> {
+    const doc = await findById(grant.sessionId);
+    if (!doc) throw notFound('pairing_link_invalid', PAIRING_LINK_INVALID);
+    if (doc.status === 'connected' || doc.phoneNumber) {
+      throw conflict('session_already_paired', 'This session is already linked to a phone; the pairing link no longer applies.', { status: doc.status });
+    }
+    if (grant.issuedAt && doc.lastConnectedAt && new Date(doc.lastConnectedAt).getTime() >= grant.issuedAt.getTime()) {
+      throw conflict('pairing_link_used', 'This pairing link was used already: the session was linked after the link was issued. Ask for a new link.', { status: doc.status });
+    }
+    return doc;
+  }
+
   return {
     find,
     get: view,
 
-    async findById(sessionId: string): Promise<SessionDoc | null> {
-      return await withDeadline(Session.findById(sessionId).lean<SessionDoc>(), DB_MS, 'session lookup');
+    findById,
+
+    /**
+     * A pairing link's "fresh code": starts an unpaired session whose codes ran out (stopped, failed
+     * or logged out) again, so it shows new QR codes. A session already on its way to a code is
+     * left as it is.
+     */
+    async restartPairing(grant: PairingGrant): Promise<PairingRestart> {
+      const doc = await unpairedSessionOf(grant);
+      if (doc.desiredState === 'running' && PAIRING_UNDER_WAY.includes(doc.status)) return { name: doc.name, status: doc.status, restarted: false };
+      await startSession(doc);
+      const now = await findById(doc._id);
+      if (!now) throw notFound('pairing_link_invalid', PAIRING_LINK_INVALID);
+      return { name: now.name, status: now.status, restarted: true };
+    },
+
+    /** A pairing link's "link with phone number instead": the 8-character code for that number. */
+    async requestPairingCodeByLink(grant: PairingGrant, phoneNumber: string): Promise<string> {
+      const doc = await unpairedSessionOf(grant);
+      return await commands.run(doc._id, 'pairingCode', { phoneNumber }, async () => {
+        throw conflict('session_not_running', 'The session is not running: get a fresh code first, then ask for a pairing code.', { status: doc.status });
+      });
     },
 
     async create(organizationId: string, name: string, { start, receive }: { start: boolean; receive?: Partial<SessionReceive> }): Promise<SessionView> {

@@ -7,7 +7,7 @@ import { isOutage } from '../infra/outage.ts';
 import { cachedSignalKeys } from './signalKeyCache.ts';
 
 /** Socket options that depend on the session (getMessage reads its store) or on start-up (the version). */
-export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions, 'version' | 'getMessage' | 'cachedGroupMetadata' | 'syncFullHistory'>>;
+export type SocketSettings = (ctx: SessionContext) => Partial<Pick<SocketOptions, 'version' | 'getMessage' | 'cachedGroupMetadata' | 'syncFullHistory' | 'qrTimeoutMs'>>;
 
 /** How long a closing socket waits for its sinks to hand over what it emitted last. */
 const DRAIN_MS = 10_000;

@@ -29,6 +29,7 @@ export const baileysSocketFactory: SocketFactory = (options) => {
     syncFullHistory: full,
     shouldSyncHistoryMessage: ({ syncType }) => full || syncType !== proto.HistorySync.HistorySyncType.FULL,
     ...(options.version ? { version: options.version } : {}),
+    ...(options.qrTimeoutMs ? { qrTimeout: options.qrTimeoutMs } : {}),
     ...(options.waWebSocketUrl ? { waWebSocketUrl: options.waWebSocketUrl } : {}),
     getMessage: async (key) => {
       const wire = await options.getMessage?.(key).catch(() => undefined);

@@ -70,6 +70,8 @@ export interface SocketOptions {
   cachedGroupMetadata?: (jid: string) => Promise<unknown>;
   /** Ask for the full history on first link (WA_HISTORY_SYNC=full). */
   syncFullHistory?: boolean;
+  /** How long each QR code is shown (Baileys' qrTimeout); Baileys' 60 s, then 20 s, when absent. */
+  qrTimeoutMs?: number;
 }
 
 export type SocketFactory = (options: SocketOptions) => WhatsAppSocket;

@@ -53,7 +53,9 @@ beforeAll(async () => {
   })) as never[]);
   await Event.collection.insertMany(Array.from({ length: 900 }, (_, i) => ({
     _id: `evt_${hex(i)}`, organizationId: ORG, type: 'message.received', session: 's0', data: {}, timestamp: new Date(BASE + i * 1_000),
-    dedupeKey: `k${i}`, dispatchedAt: i % 10 === 0 ? null : new Date(), expiresAt: new Date(BASE + 1e10),
+    dedupeKey: `k${i}`, dispatchedAt: i % 10 === 0 ? null : new Date(),
+    // Far from expiry: the TTL monitor would delete events whose expiresAt has passed, mid-file.
+    expiresAt: new Date(Date.now() + 365 * 86_400_000),
   })) as never[]);
   await Session.collection.insertMany(Array.from({ length: 60 }, (_, i) => ({
     _id: `ses_${hex(i)}`, organizationId: i % 2 ? ORG : 'org_other', name: `n${hex(59 - i, 2)}`, status: 'stopped', desiredState: 'stopped', fencingToken: 0, createdAt: new Date(), updatedAt: new Date(),

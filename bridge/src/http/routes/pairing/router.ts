@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { SessionManager } from '../../../sessions/sessionManager.ts';
-import type { PairingLinks } from '../../../sessions/pairingLinks.ts';
+import type { PairingGrant, PairingLinks } from '../../../sessions/pairingLinks.ts';
 import type { SessionDoc } from '../../../models/session.ts';
+import { PAIRING_LINK_INVALID } from '../../../sessions/sessionService.ts';
 import type { EventStreams } from '../sessions/sessionEventStream.ts';
 import { notFound } from '../../errors.ts';
+import { bodyOf } from '../../validate.ts';
 import { pairingErrorHtml, pairingPageHtml } from './pairingPage.ts';
+import { pairingLinkCodeBody, pairingRestartBody } from './schemas.ts';
 import type { SandboxActions } from '../sandbox/router.ts';
 
 export interface PairingRouterDeps {
@@ -16,41 +20,71 @@ export interface PairingRouterDeps {
   sandbox?: SandboxActions;
 }
 
-const INVALID = 'This pairing link is invalid or has expired. Ask for a new one.';
-
-/** The operator's pairing page, authorised by the signed token in its URL (no API key). */
+/**
+ * The operator's pairing page and what it may do, authorised by the signed token in its URL (no
+ * API key): watch the session's QR codes, get a fresh code when they ran out, ask for a pairing
+ * code by phone number. The last two only while the session is unpaired (sessionService.ts).
+ */
 export function pairingRouter({ manager, streams, links, sandbox }: PairingRouterDeps): Router {
   const router = new Router({ prefix: '/pair' });
 
-  async function sessionOf(ctx: Context): Promise<SessionDoc | null> {
-    const sessionId = links.verify(String(ctx.params.token ?? ''));
-    return sessionId ? await manager.findById(sessionId) : null;
+  const grantOf = (ctx: Context): PairingGrant | null => links.read(String(ctx.params.token ?? ''));
+
+  function requireGrant(ctx: Context): PairingGrant {
+    const grant = grantOf(ctx);
+    if (!grant) throw notFound('pairing_link_invalid', PAIRING_LINK_INVALID);
+    return grant;
   }
 
-  const pageHeaders = (ctx: Context) =>
+  async function sessionOf(ctx: Context): Promise<SessionDoc | null> {
+    const grant = grantOf(ctx);
+    return grant ? await manager.findById(grant.sessionId) : null;
+  }
+
+  /** The page's own script and stylesheet carry a fresh nonce; nothing else may run or load. */
+  const pageHeaders = (ctx: Context): string => {
+    const nonce = randomBytes(16).toString('base64');
     ctx.set({
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
-      'Content-Security-Policy': "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'",
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
     });
+    return nonce;
+  };
 
   router.get('/:token', async (ctx) => {
-    pageHeaders(ctx);
-    const doc = await sessionOf(ctx);
+    const nonce = pageHeaders(ctx);
+    const grant = grantOf(ctx);
+    const doc = grant ? await manager.findById(grant.sessionId) : null;
     ctx.type = 'text/html; charset=utf-8';
-    if (!doc) {
+    if (!grant || !doc) {
       ctx.status = 404;
-      ctx.body = pairingErrorHtml(INVALID);
+      ctx.body = pairingErrorHtml(PAIRING_LINK_INVALID, nonce);
       return;
     }
-    ctx.body = pairingPageHtml(doc.name, { sandbox: sandbox !== undefined });
+    ctx.body = pairingPageHtml(doc.name, { sandbox: sandbox !== undefined, nonce, linkExpiresAt: grant.expiresAt });
+  });
+
+  // "Get a fresh code": starts the unpaired session's pairing again after its codes ran out.
+  router.post('/:token/restart', async (ctx) => {
+    const grant = requireGrant(ctx);
+    bodyOf(ctx, pairingRestartBody);
+    ctx.body = await manager.restartPairing(grant);
+  });
+
+  // "Link with phone number instead": the 8-character code for that number.
+  router.post('/:token/pairing-code', async (ctx) => {
+    const grant = requireGrant(ctx);
+    const { phoneNumber } = bodyOf(ctx, pairingLinkCodeBody);
+    ctx.body = { code: await manager.requestPairingCodeByLink(grant, phoneNumber) };
   });
 
   if (sandbox) {
     router.post('/:token/sandbox/scan', async (ctx) => {
       const doc = await sessionOf(ctx);
-      if (!doc) throw notFound('pairing_link_invalid', INVALID);
+      if (!doc) throw notFound('pairing_link_invalid', PAIRING_LINK_INVALID);
       const device = await sandbox.scan(doc);
       ctx.status = 201;
       ctx.body = { device: { phoneNumber: device.phone.phoneNumber, deviceId: device.deviceId } };
@@ -59,7 +93,7 @@ export function pairingRouter({ manager, streams, links, sandbox }: PairingRoute
 
   router.get('/:token/events', async (ctx) => {
     const doc = await sessionOf(ctx);
-    if (!doc) throw notFound('pairing_link_invalid', INVALID);
+    if (!doc) throw notFound('pairing_link_invalid', PAIRING_LINK_INVALID);
     await streams.open(ctx, doc);
   });
 
