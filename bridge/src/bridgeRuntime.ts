@@ -35,6 +35,8 @@ import { apiKeyService } from './services/apiKeyService.ts';
 import { pairingRouter } from './http/routes/pairing/router.ts';
 import { sandboxActions, sandboxRouter } from './http/routes/sandbox/router.ts';
 import { docsRouter } from './http/routes/docs/router.ts';
+import { consoleRouter } from './http/routes/console/router.ts';
+import { consoleCookies } from './http/routes/console/consoleCookie.ts';
 
 /**
  * The composition root: builds the application state once, then every feature from it, in the
@@ -155,7 +157,8 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
 
   // The API over the services: health always (probes of worker processes too), the rest with the api role.
   const keys = apiKeyService(state.models);
-  const authenticateCaller = authenticate(keys, config.adminKey);
+  const cookies = consoleCookies(config.encryptionKey, config.publicUrl);
+  const authenticateCaller = authenticate(keys, config.adminKey, cookies);
   const sandboxScan = sandbox ? sandboxActions(sessions, sandbox.simulator) : undefined;
   const api: Router[] = [
     adminRouter({ authenticate: authenticateCaller, keys, inbound: messaging.pipeline }),
@@ -167,6 +170,7 @@ export async function createBridge(config: Config, options: BridgeOptions = {}):
     contactsRouter({ authenticate: authenticateCaller, contacts: messaging.contacts }),
     // GET /openapi.json and /docs: no key, like the health routes.
     docsRouter({ sandbox: sandbox !== undefined }),
+    consoleRouter({ keys, cookies, sandbox: sandbox !== undefined }),
   ];
   const routers: Router[] = [healthRouter(state), ...(roles.has('api') ? api : []), ...(options.extraRouters?.(state) ?? [])];
   const app = createApp(state, routers);

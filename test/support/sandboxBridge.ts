@@ -8,16 +8,16 @@ import { MONGODB_URI, startTestBridge, type TestBridge } from './stack.ts';
 
 /**
  * `npm start` with WA_SANDBOX=true, in-process, for the file's tests: the bridge's real Baileys
- * against its own simulator (state in a temporary folder), and an organization key.
+ * against its own simulator (state in a temporary folder), and an organization key; `env` adds to its environment.
  */
-export function useSandboxBridge(label: string, started: (bridge: TestBridge, key: string) => void, bridgeOptions: BridgeOptions = {}): void {
+export function useSandboxBridge(label: string, started: (bridge: TestBridge, key: string) => void, bridgeOptions: BridgeOptions = {}, env: Record<string, string> = {}): void {
   let bridge: TestBridge | undefined;
   let folder: string | undefined;
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), `sim-${label}-`));
     bridge = await startTestBridge({
       label,
-      env: { WA_SANDBOX: 'true', WA_SANDBOX_PORT: '0', WA_SANDBOX_STATE_FILE: join(folder, 'state.json'), MONGODB_URI: `${MONGODB_URI}?maxPoolSize=4` },
+      env: { WA_SANDBOX: 'true', WA_SANDBOX_PORT: '0', WA_SANDBOX_STATE_FILE: join(folder, 'state.json'), MONGODB_URI: `${MONGODB_URI}?maxPoolSize=4`, ...env },
       bridgeOptions: { socketFactory: baileysSocketFactory, reconnect: { backoff: { baseMs: 200, capMs: 1_000 } }, ...bridgeOptions },
     });
     started(bridge, (await bridge.createOrganization()).apiKey);

@@ -1,7 +1,8 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { ApiKeyService } from '../../services/apiKeyService.ts';
-import { forbidden, unauthorized } from '../errors.ts';
+import { ApiError, forbidden, unauthorized } from '../errors.ts';
+import { CONSOLE_HEADER, type ConsoleCookies } from '../routes/console/consoleCookie.ts';
 
 export type Auth = { kind: 'admin' } | { kind: 'organization'; organizationId: string; keyId: string };
 
@@ -21,10 +22,29 @@ function sameSecret(a: string, b: string): boolean {
 
 export type Authenticate = ReturnType<typeof authenticate>;
 
-/** Resolves the caller from its key: the admin key, or an organization's key. 401 otherwise. */
-export function authenticate(keys: ApiKeyService, adminKey: string | undefined) {
+/**
+ * The organization key in the web console's cookie (docs/console.md), when no key was presented.
+ * Cookie-authenticated requests must carry `X-Console: 1`: a header a cross-site page cannot add
+ * without a CORS preflight (which the bridge never grants), so a forged request gets 403.
+ */
+function consoleKey(ctx: Context, cookies: ConsoleCookies | undefined): string | undefined {
+  const sealed = cookies?.read(ctx);
+  if (!cookies || !sealed) return undefined;
+  const key = cookies.open(sealed);
+  if (!key) throw unauthorized('The console sign-in has expired or is invalid: sign in again.');
+  if (ctx.get(CONSOLE_HEADER) !== '1') {
+    throw new ApiError(403, 'console_header_required', 'Requests authenticated by the console cookie must send the header X-Console: 1.');
+  }
+  return key;
+}
+
+/**
+ * Resolves the caller from its key: the admin key, or an organization's key (presented, or sealed
+ * in the console's cookie). 401 otherwise.
+ */
+export function authenticate(keys: ApiKeyService, adminKey: string | undefined, consoleSignIns?: ConsoleCookies) {
   return async function authenticateMiddleware(ctx: Context, next: Next): Promise<void> {
-    const key = presentedKey(ctx);
+    const key = presentedKey(ctx) ?? consoleKey(ctx, consoleSignIns);
     if (!key) throw unauthorized();
     if (adminKey && sameSecret(key, adminKey)) {
       ctx.state.auth = { kind: 'admin' } satisfies Auth;

@@ -11,6 +11,7 @@ import { sandboxOperations } from './sandboxOperations.ts';
 import { webhooksOperations } from './webhooksOperations.ts';
 import { messagesOperations } from './messagesOperations.ts';
 import { contactsOperations } from './contactsOperations.ts';
+import { consoleOperations } from './consoleOperations.ts';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API (GET /openapi.json), built from the operations of each
@@ -25,6 +26,7 @@ export const TAGS: { name: string; description: string }[] = [
   { name: 'Messages', description: 'Send through a session; look up stored messages (cursor or numbered pages).' },
   { name: 'Contacts', description: 'The contacts the sessions have seen.' },
   { name: 'Webhooks', description: 'Endpoints that receive events, signed per Standard Webhooks; their attempt log and replays.' },
+  { name: 'Console', description: 'The web console at /console: sign in with an organization key; the page then uses the /v1 API with its cookie (docs/console.md).' },
   { name: 'Pairing', description: "The operator's pairing page, opened from a pairing link (no API key)." },
   { name: 'Admin', description: 'Organizations, their API keys and dead letters: the admin key (BRIDGE_ADMIN_KEY) only.' },
   { name: 'Sandbox', description: 'WA_SANDBOX=true only: act as the simulated phone and contacts (docs/sandbox.md).' },
@@ -39,6 +41,7 @@ export const ALL_OPERATIONS: readonly Operation[] = [
   ...contactsOperations,
   ...webhooksOperations,
   ...pairingOperations,
+  ...consoleOperations,
   ...adminOperations,
   ...sandboxOperations,
   ...healthOperations,

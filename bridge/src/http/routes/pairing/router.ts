@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
+import { pageHeaders } from '../../pageHeaders.ts';
 import type { Context } from 'koa';
 import type { SessionManager } from '../../../sessions/sessionManager.ts';
 import type { PairingGrant, PairingLinks } from '../../../sessions/pairingLinks.ts';
@@ -41,18 +41,6 @@ export function pairingRouter({ manager, streams, links, sandbox }: PairingRoute
     return grant ? await manager.findById(grant.sessionId) : null;
   }
 
-  /** The page's own script and stylesheet carry a fresh nonce; nothing else may run or load. */
-  const pageHeaders = (ctx: Context): string => {
-    const nonce = randomBytes(16).toString('base64');
-    ctx.set({
-      'Cache-Control': 'no-store',
-      'Referrer-Policy': 'no-referrer',
-      'X-Frame-Options': 'DENY',
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': `default-src 'none'; img-src data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
-    });
-    return nonce;
-  };
 
   router.get('/:token', async (ctx) => {
     const nonce = pageHeaders(ctx);
